@@ -1,0 +1,1 @@
+"""Reading and writing files: plain texts, tabular imports and exports."""

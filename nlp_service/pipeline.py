@@ -1,0 +1,50 @@
+"""The text pipeline as one object: clean -> segment -> keywords -> entities, built from corpora/."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from nlp_service.entities import Entity, EntityExtractor
+from nlp_service.errors import BadInputError
+from nlp_service.keywords import keywords
+from nlp_service.segment import Segmenter, build_segmenter
+from nlp_service.taxonomy import Taxonomy, load_taxonomy
+from nlp_service.text.normalize import normalize
+
+
+class TextPipeline:
+    """Heavy parts (dictionaries, spaCy) load on first use, so a CLI call pays only for what it runs."""
+
+    def __init__(self, corpora_dir: Path, max_chars: int = 200_000) -> None:
+        self.corpora_dir = corpora_dir
+        self.max_chars = max_chars
+
+    @cached_property
+    def taxonomy(self) -> Taxonomy:
+        return load_taxonomy(self.corpora_dir)
+
+    @cached_property
+    def segmenter(self) -> Segmenter:
+        return build_segmenter(self.corpora_dir, self.taxonomy)
+
+    @cached_property
+    def entity_extractor(self) -> EntityExtractor:
+        return EntityExtractor(self.segmenter, self.taxonomy)
+
+    def clean(self, text: str) -> str:
+        if len(text) > self.max_chars:
+            raise BadInputError(f"text has {len(text)} characters; the limit is {self.max_chars}")
+        cleaned = normalize(text)
+        if not cleaned:
+            raise BadInputError("text is empty after cleaning")
+        return cleaned
+
+    def tokens(self, text: str) -> list[str]:
+        return self.segmenter.tokens(self.clean(text))
+
+    def keywords(self, text: str, k: int = 10, method: str = "tfidf") -> list[tuple[str, float]]:
+        return keywords(self.tokens(text), k, method)
+
+    def entities(self, text: str) -> list[Entity]:
+        return self.entity_extractor.extract(self.clean(text), clean=False)

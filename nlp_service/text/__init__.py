@@ -1,0 +1,1 @@
+"""Text utilities with no model behind them: normalisation, personal data, news pages."""
