@@ -11,7 +11,7 @@ import typer
 from nlp_service.errors import NLPServiceError
 from nlp_service.settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Chinese suggestion mining and routing.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Chinese suggestion mining and routing.")
 
 FilesArg = Annotated[list[str] | None, typer.Argument(help="Files to read; none or '-' reads standard input.")]
 EncodingOpt = Annotated[str, typer.Option(help="Input encoding, e.g. utf-8 or gb18030.")]
@@ -96,6 +96,134 @@ def mask(files: FilesArg = None, encoding: EncodingOpt = "utf-8") -> None:
 
     for name, text in _inputs(files, encoding):
         _emit({"source": name, "text": mask_pii(text)})
+
+
+def _service():  # noqa: ANN202
+    from nlp_service.service import Service
+
+    return Service(_settings())
+
+
+def _log(msg: str) -> None:
+    typer.echo(msg, err=True)
+
+
+@app.command()
+def setup() -> None:
+    """Create the database, load the embedded corpus and train the default models (skips what is done)."""
+    _service().setup(log=_log)
+    _log("ready")
+
+
+@app.command("import")
+def import_cmd(
+    path: Annotated[str, typer.Argument(help="CSV, XLSX or JSONL file.")],
+    map_: Annotated[list[str] | None, typer.Option("--map", help="SOURCE_COLUMN=field, repeatable.")] = None,
+    mode: Annotated[str, typer.Option(help="good_rows (skip bad rows) or all_or_nothing.")] = "good_rows",
+    encoding: EncodingOpt = "utf-8",
+) -> None:
+    """Import suggestions; re-importing the same external ids updates them."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    from nlp_service.io.importer import parse_mapping
+
+    svc = _service()
+    mapping = parse_mapping(map_)
+    with tqdm(desc="rows", unit=" rows", file=sys.stderr, disable=None) as bar:
+        report = svc.import_file(Path(path), mapping, mode, encoding, progress=bar.update)
+    for e in report["errors"][:20]:
+        _log(f"skipped row {e['row']}" + (f", column {e['column']!r}" if e["column"] else "") + f": {e['reason']}")
+    _emit({k: v for k, v in report.items() if k != "errors"})
+
+
+@app.command()
+def export(
+    path: Annotated[str, typer.Argument(help="Output file; the format follows the suffix.")],
+    role: Annotated[str, typer.Option(help="submitter, staff or admin: only admin sees personal data.")] = "staff",
+    since: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="YYYY-MM-DD")] = None,
+    topic: Annotated[str | None, typer.Option()] = None,
+    department: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Export suggestions as CSV, XLSX or JSONL."""
+    from pathlib import Path
+
+    from nlp_service.records import parse_date
+    from nlp_service.roles import Role
+
+    try:
+        r = Role(role)
+        filters = {"since": parse_date(since), "until": parse_date(until), "topic": topic, "department": department}
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+    n = _service().export_file(Path(path), r, **filters)
+    _emit({"path": path, "rows": n})
+
+
+@app.command()
+def train(
+    data: Annotated[str, typer.Option("--data", help="Labelled CSV, XLSX or JSONL.")],
+    text: Annotated[list[str], typer.Option("--text", help="Text column; repeat to join several.")],
+    label: Annotated[str, typer.Option("--label", help="Label column.")],
+    out: Annotated[str, typer.Option("--out", help="Artifact directory to write.")],
+    encoding: EncodingOpt = "utf-8",
+    target_precision: Annotated[float, typer.Option(help="Accuracy wanted on auto-routed items.")] = 0.97,
+) -> None:
+    """Train a calibrated classifier from any labelled file and print its held-out report."""
+    from pathlib import Path
+
+    from nlp_service.classify.evaluate import format_report
+    from nlp_service.classify.training import (TrainConfig, corpus_checksum, package, read_labelled,
+                                               train_classifier)
+
+    p = _pipeline()
+    texts, labels = read_labelled(Path(data), text, label, encoding)
+    _log(f"read {len(texts)} rows, {len(set(labels))} labels; segmenting ...")
+    docs = [p.segmenter.tokens(p.clean(t)) for t in texts]
+    config = TrainConfig(target_precision=target_precision)
+    model, metrics = train_classifier(docs, labels, config, log=_log)
+    package(model, metrics, Path(out), config, name=Path(out).name, source=Path(data).name,
+            checksum=corpus_checksum(texts, labels), n=len(texts), text_columns=text, label_column=label)
+    typer.echo(format_report(metrics), err=True)
+    _emit({"out": out, "macro_f1": metrics["macro_f1"], "ece": metrics["ece"],
+           "review_threshold": metrics["review"]["threshold"]})
+
+
+@app.command()
+def predict(
+    model: Annotated[str, typer.Option("--model", help="Artifact directory from `train`.")],
+    data: Annotated[str, typer.Option("--data", help="CSV, XLSX or JSONL.")],
+    text: Annotated[list[str], typer.Option("--text", help="Text column; repeat to join several.")],
+    encoding: EncodingOpt = "utf-8",
+) -> None:
+    """Print one JSON object per row: row, label, probability, top labels, reasons."""
+    from pathlib import Path
+
+    from nlp_service.classify.predict import LoadedClassifier, predict_file
+
+    clf = LoadedClassifier(Path(model))
+    p = _pipeline()
+    for result in predict_file(clf, p.segmenter, Path(data), text, encoding):
+        _emit(result)
+
+
+@app.command()
+def route(
+    texts: Annotated[list[str] | None, typer.Argument(help="Texts to route; none reads --file or stdin.")] = None,
+    file: Annotated[str | None, typer.Option("--file", help="A text file: one suggestion per line.")] = None,
+    encoding: EncodingOpt = "utf-8",
+) -> None:
+    """Route suggestions to a topic and a department with the installed models."""
+    from nlp_service.io.text_input import read_text
+
+    svc = _service()
+    items = list(texts or [])
+    if not items:
+        items = [line for line in read_text(file, encoding).splitlines() if line.strip()]
+    for t in items:
+        _emit({"text": t[:80], **svc.route(t)})
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Text classifiers: features, calibrated models, evaluation, artifacts."""

@@ -1,0 +1,23 @@
+"""Roles and what each may do. Checked by the API and by exports; the core never trusts the caller."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    submitter = "submitter"  # creates suggestions and reads their own
+    staff = "staff"  # searches, routes, corrects, reports
+    admin = "admin"  # imports, trains, deletes, manages keys
+
+
+_RANK = {Role.submitter: 0, Role.staff: 1, Role.admin: 2}
+
+
+def at_least(role: Role, needed: Role) -> bool:
+    return _RANK[role] >= _RANK[needed]
+
+
+def may_see_personal_data(role: Role) -> bool:
+    """Only admins see phone numbers, ID numbers and the like unmasked in lists and exports."""
+    return role == Role.admin

@@ -1,0 +1,75 @@
+"""Route a suggestion to a topic and a responsible department, with calibrated confidence and reasons.
+
+Department = classifier probabilities, re-weighted by explicit evidence (a unit named in the text; the
+responsibilities line the text matches), then renormalised. Items below the review threshold wait for staff.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from nlp_service.classify.model import TextClassifier
+from nlp_service.department_signals import DepartmentEvidence, DepartmentSignals
+
+MENTION_WEIGHT = 2.0  # log-odds added when the text names the unit (people name the wrong unit at times)
+DUTY_WEIGHT = 2.0  # times the cosine with the best responsibilities line
+
+
+@dataclass
+class RoutingModel:
+    """What the routing artifact pickles: one classifier for topics, one for departments."""
+
+    topic: TextClassifier
+    department: TextClassifier
+
+
+def combine_department(probs: dict[str, float], ev: DepartmentEvidence, mention_weight: float = MENTION_WEIGHT,
+                       duty_weight: float = DUTY_WEIGHT) -> dict[str, float]:
+    logits = {d: math.log(max(p, 1e-6)) + mention_weight * (d in ev.mentioned) + duty_weight *
+              ev.duty_score.get(d, 0.0) for d, p in probs.items()}
+    top = max(logits.values())
+    exp = {d: math.exp(v - top) for d, v in logits.items()}
+    z = sum(exp.values())
+    return {d: v / z for d, v in exp.items()}
+
+
+class Router:
+    def __init__(self, model: RoutingModel, signals: DepartmentSignals, threshold: float, version: str,
+                 names: dict[str, str]) -> None:
+        self.model = model
+        self.signals = signals
+        self.threshold = threshold
+        self.version = version
+        self.names = names  # id -> display name, for topics and departments
+
+    def route(self, text: str, tokens: list[str], k: int = 3) -> dict[str, Any]:
+        tp = self.model.topic.predict([tokens], k)[0]
+        dm = self.model.department
+        raw = dict(zip(dm.classes_, map(float, dm.predict_proba([tokens])[0]), strict=True))
+        ev = self.signals.evidence(text, tokens)
+        combined = combine_department(raw, ev)
+        ranked = sorted(combined.items(), key=lambda kv: -kv[1])[:k]
+        departments = []
+        for dep, p in ranked:
+            reason = {"words": dm.explain(tokens, dep, 5) if dep in dm.classes_ else []}
+            if dep in ev.mentioned:
+                reason["named_in_text"] = ev.mentioned[dep]
+            if ev.duty_score.get(dep, 0) > 0.1:
+                reason["responsibility"] = ev.duty_line[dep]
+            departments.append({"id": dep, "name": self.names.get(dep, dep), "probability": round(p, 4),
+                                "reason": reason})
+        confidence = min(tp.probability, ranked[0][1])
+        return {
+            "topic": {"id": tp.label, "name": self.names.get(tp.label, tp.label),
+                      "probability": round(tp.probability, 4), "reason": {"words": tp.reasons},
+                      "top": [{"id": t, "name": self.names.get(t, t), "probability": round(p, 4)}
+                              for t, p in tp.top]},
+            "department": departments[0],
+            "departments": departments,
+            "confidence": round(confidence, 4),
+            "needs_review": confidence < self.threshold,
+            "threshold": self.threshold,
+            "model_version": self.version,
+        }

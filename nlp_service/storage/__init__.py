@@ -1,0 +1,1 @@
+"""The database: the source of truth. Indexes elsewhere are caches rebuilt from it."""

@@ -1,0 +1,138 @@
+"""Reads and writes of suggestions, their history and the audit log. Functions take an open Session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from nlp_service.errors import NotFoundError
+from nlp_service.records import SuggestionIn
+from nlp_service.storage.models import AuditEntry, StatusEvent, Suggestion
+
+_FIELDS = ("title", "body", "submitted", "channel", "submitter_group", "submitter", "place", "topic",
+           "department", "reply", "replied", "likes", "dislikes", "dup_group")
+
+
+@dataclass
+class SuggestionFilter:
+    since: date | None = None
+    until: date | None = None
+    topic: str | None = None
+    department: str | None = None
+    status: str | None = None
+    channel: str | None = None
+    submitter_group: str | None = None
+    place: str | None = None
+    submitter: str | None = None
+    ids: Sequence[int] | None = None
+
+    def apply(self, stmt: Any) -> Any:
+        conds = []
+        if self.since:
+            conds.append(Suggestion.submitted >= self.since)
+        if self.until:
+            conds.append(Suggestion.submitted <= self.until)
+        for name in ("topic", "department", "status", "channel", "submitter_group", "submitter"):
+            value = getattr(self, name)
+            if value:
+                conds.append(getattr(Suggestion, name) == value)
+        if self.place:
+            conds.append(Suggestion.place.contains(self.place))
+        if self.ids is not None:
+            conds.append(Suggestion.id.in_(list(self.ids)))
+        return stmt.where(*conds) if conds else stmt
+
+
+def audit(session: Session, actor: str, action: str, entity: str, entity_id: object = None,
+          **detail: object) -> None:
+    session.add(AuditEntry(actor=actor, action=action, entity=entity,
+                           entity_id=None if entity_id is None else str(entity_id), detail=detail))
+
+
+def _apply(row: Suggestion, rec: SuggestionIn) -> None:
+    for name in _FIELDS:
+        setattr(row, name, getattr(rec, name))
+    row.extra = {**(row.extra or {}), **rec.extra}
+    row.status = rec.current_status()
+    if rec.status_history:
+        row.events = [StatusEvent(status=e.status, date=e.date, note=e.note) for e in rec.status_history]
+    elif not row.events:
+        row.events = [StatusEvent(status=row.status, date=rec.replied if row.status == "replied" else rec.submitted)]
+
+
+def upsert_suggestions(session: Session, records: Iterable[SuggestionIn], actor: str = "system"
+                       ) -> tuple[list[int], int, int]:
+    """Insert new items; update those whose external id is already stored. Returns (ids, inserted, updated)."""
+    records = list(records)
+    ext_ids = [r.external_id for r in records if r.external_id]
+    existing: dict[str, Suggestion] = {}
+    for chunk_start in range(0, len(ext_ids), 500):
+        chunk = ext_ids[chunk_start : chunk_start + 500]
+        stmt = select(Suggestion).where(Suggestion.external_id.in_(chunk)).options(selectinload(Suggestion.events))
+        existing.update({s.external_id: s for s in session.scalars(stmt)})
+    ids, inserted, updated = [], 0, 0
+    new_rows = []
+    for rec in records:
+        row = existing.get(rec.external_id) if rec.external_id else None
+        if row is None:
+            row = Suggestion(external_id=rec.external_id, extra={}, events=[])
+            _apply(row, rec)
+            session.add(row)
+            new_rows.append(row)
+            if rec.external_id:
+                existing[rec.external_id] = row  # a repeated id later in the same file updates this row
+            inserted += 1
+        else:
+            _apply(row, rec)
+            updated += 1
+    session.flush()
+    ids = [r.id for r in new_rows]
+    audit(session, actor, "upsert", "suggestion", None, inserted=inserted, updated=updated)
+    return ids, inserted, updated
+
+
+def get_suggestion(session: Session, suggestion_id: int) -> Suggestion:
+    row = session.get(Suggestion, suggestion_id, options=[selectinload(Suggestion.events)])
+    if row is None:
+        raise NotFoundError(f"suggestion {suggestion_id} does not exist")
+    return row
+
+
+def list_suggestions(session: Session, flt: SuggestionFilter | None = None, offset: int = 0,
+                     limit: int | None = 50, newest_first: bool = True) -> list[Suggestion]:
+    stmt = (flt or SuggestionFilter()).apply(select(Suggestion))
+    order = (Suggestion.submitted.desc(), Suggestion.id.desc()) if newest_first else (Suggestion.id,)
+    stmt = stmt.order_by(*order).offset(offset).options(selectinload(Suggestion.events))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+def count_suggestions(session: Session, flt: SuggestionFilter | None = None) -> int:
+    stmt = (flt or SuggestionFilter()).apply(select(func.count(Suggestion.id)))
+    return int(session.scalar(stmt) or 0)
+
+
+def add_status(session: Session, suggestion_id: int, status: str, when: date | None, note: str | None,
+               actor: str) -> Suggestion:
+    row = get_suggestion(session, suggestion_id)
+    row.events.append(StatusEvent(status=status, date=when, note=note, actor=actor))
+    row.status = status
+    if status == "replied" and note:
+        row.reply, row.replied = note, when
+    audit(session, actor, "status", "suggestion", suggestion_id, status=status)
+    return row
+
+
+def find_by_external_ids(session: Session, external_ids: Iterable[str]) -> dict[str, int]:
+    ids = list(external_ids)
+    out: dict[str, int] = {}
+    for i in range(0, len(ids), 500):
+        stmt = select(Suggestion.external_id, Suggestion.id).where(Suggestion.external_id.in_(ids[i : i + 500]))
+        out.update({e: n for e, n in session.execute(stmt)})
+    return out
