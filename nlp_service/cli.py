@@ -226,6 +226,26 @@ def route(
         _emit({"text": t[:80], **svc.route(t)})
 
 
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Default from NLP_HOST.")] = None,
+    port: Annotated[int | None, typer.Option(help="Default from NLP_PORT.")] = None,
+    skip_setup: Annotated[bool, typer.Option(help="Do not load the corpus or train missing models.")] = False,
+) -> None:
+    """Serve the API (and the staff page) on the embedded default data."""
+    import uvicorn
+
+    from nlp_service.api.app import create_app
+
+    svc = _service()
+    if not skip_setup:
+        svc.setup(log=_log)
+    s = svc.settings
+    h, p = host or s.host, port or s.port
+    _log(f"serving on http://{h}:{p}/  (API docs at http://{h}:{p}/docs)")
+    uvicorn.run(create_app(svc), host=h, port=p, log_level=s.log_level.lower())
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)

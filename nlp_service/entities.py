@@ -100,9 +100,13 @@ class EntityExtractor:
         return doc
 
     def extract(self, text: str, clean: bool = True) -> list[Entity]:
+        """Figures keep their exact character span even where it cuts a token (有近|百条 -> 近百条)."""
         text = normalize(text) if clean else text
-        doc = self.doc(text)
-        return [_entity(e) for e in doc.ents]
+        ents = [_entity(e) for e in self.nlp(text).ents]
+        for f in extract_figures(text):
+            if not any(e.start < f.end and f.start < e.end for e in ents):
+                ents.append(Entity(text[f.start : f.end], "FIGURE", f.start, f.end, f.kind))
+        return sorted(ents, key=lambda e: e.start)
 
     def departments(self, text: str) -> list[str]:
         """Department ids named in the text, in order of first mention."""

@@ -1,0 +1,1 @@
+"""HTTP API: translates HTTP to the service facade and back. The only package that imports FastAPI."""

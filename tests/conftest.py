@@ -1,0 +1,70 @@
+"""Shared fixtures: one text pipeline for the session, a fresh database per test, real data when present."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = ROOT / "corpora"
+SHARED = ROOT.parent / "shared"
+SHARED_DATA = SHARED / "data"
+SEEDS = SHARED / "seeds"
+
+
+def needs_shared(path: Path) -> pytest.MarkDecorator:
+    return pytest.mark.skipif(not path.exists(), reason=f"{path} is absent (real data lives beside the checkout)")
+
+
+@pytest.fixture(scope="session")
+def pipeline():
+    from nlp_service.pipeline import TextPipeline
+
+    return TextPipeline(CORPORA)
+
+
+@pytest.fixture(scope="session")
+def segmenter(pipeline):
+    return pipeline.segmenter
+
+
+@pytest.fixture(scope="session")
+def taxonomy(pipeline):
+    return pipeline.taxonomy
+
+
+def _db_urls() -> list[str]:
+    urls = ["sqlite"]
+    if os.environ.get("NLP_TEST_POSTGRES_URL"):
+        urls.append("postgres")
+    return urls
+
+
+@pytest.fixture(params=_db_urls())
+def db(request, tmp_path):
+    """A migrated, empty database: SQLite always, PostgreSQL too when NLP_TEST_POSTGRES_URL is set."""
+    from sqlalchemy import text
+
+    from nlp_service.storage.db import Database
+
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'test.db'}")
+        yield database
+        database.dispose()
+        return
+    base = os.environ["NLP_TEST_POSTGRES_URL"]
+    from sqlalchemy import create_engine
+
+    name = f"t_{os.getpid()}_{abs(hash(request.node.nodeid)) % 10**8}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    database = Database(base.rsplit("/", 1)[0] + f"/{name}")
+    yield database
+    database.dispose()
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+    admin.dispose()
