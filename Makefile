@@ -8,7 +8,7 @@ run: setup
 	.venv/bin/nlp-service serve
 
 test: setup
-	.venv/bin/ruff check nlp_service tests bench training
+	.venv/bin/ruff check nlp_service tests bench
 	.venv/bin/python -m pytest -q
 
 bench: setup

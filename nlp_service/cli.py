@@ -11,7 +11,8 @@ import typer
 from nlp_service.errors import NLPServiceError
 from nlp_service.settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, help="Chinese suggestion mining and routing.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Chinese suggestion mining and routing.")
 
 FilesArg = Annotated[list[str] | None, typer.Argument(help="Files to read; none or '-' reads standard input.")]
 EncodingOpt = Annotated[str, typer.Option(help="Input encoding, e.g. utf-8 or gb18030.")]
@@ -21,7 +22,7 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _pipeline():  # noqa: ANN202 - imported lazily so --help stays fast
+def _pipeline():
     from nlp_service.pipeline import TextPipeline
 
     s = _settings()
@@ -98,7 +99,7 @@ def mask(files: FilesArg = None, encoding: EncodingOpt = "utf-8") -> None:
         _emit({"source": name, "text": mask_pii(text)})
 
 
-def _service():  # noqa: ANN202
+def _service():
     from nlp_service.service import Service
 
     return Service(_settings())
@@ -155,7 +156,8 @@ def export(
 
     try:
         r = Role(role)
-        filters = {"since": parse_date(since), "until": parse_date(until), "topic": topic, "department": department}
+        filters = {"since": parse_date(since), "until": parse_date(until), "topic": topic,
+                   "department": department}
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
     n = _service().export_file(Path(path), r, **filters)
@@ -175,8 +177,13 @@ def train(
     from pathlib import Path
 
     from nlp_service.classify.evaluate import format_report
-    from nlp_service.classify.training import (TrainConfig, corpus_checksum, package, read_labelled,
-                                               train_classifier)
+    from nlp_service.classify.training import (
+        TrainConfig,
+        corpus_checksum,
+        package,
+        read_labelled,
+        train_classifier,
+    )
 
     p = _pipeline()
     texts, labels = read_labelled(Path(data), text, label, encoding)

@@ -17,7 +17,9 @@ _FIGURE = re.compile(
     rf"(?P<pre>近|约|超过|逾|共|累计|合计|达|共计|总计)?(?P<num>{_NUM})(?P<post>余|多)?(?P<wan>万)?"
     r"(?P<unit>条|件|个|项|篇|份|人次)"
 )
-_RATE = re.compile(r"(?P<what>办结率|满意率|采纳率|落实率|回复率|答复率)\s*(?:为|达到?|达)?\s*(?P<num>\d+(?:\.\d+)?)\s*%")
+_RATE = re.compile(
+    r"(?P<what>办结率|满意率|采纳率|落实率|回复率|答复率)\s*(?:为|达到?|达)?\s*(?P<num>\d+(?:\.\d+)?)\s*%"
+)
 
 # Checked in this order: a clause about a plan also says 意见, so the more specific kinds come first.
 _KINDS = (

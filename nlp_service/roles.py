@@ -21,3 +21,18 @@ def at_least(role: Role, needed: Role) -> bool:
 def may_see_personal_data(role: Role) -> bool:
     """Only admins see phone numbers, ID numbers and the like unmasked in lists and exports."""
     return role == Role.admin
+
+
+class Principal:
+    """Who is calling: a name (the API key's name) and a role."""
+
+    __slots__ = ("name", "role")
+
+    def __init__(self, name: str, role: Role) -> None:
+        self.name, self.role = name, role
+
+    def __repr__(self) -> str:
+        return f"Principal({self.name!r}, {self.role.value})"
+
+
+SYSTEM = Principal("system", Role.admin)

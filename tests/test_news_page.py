@@ -1,8 +1,8 @@
 """Golden tests on the five real seed pages."""
 
 import pytest
-
 from conftest import SEEDS, needs_shared
+
 from nlp_service.text.news_page import extract_news
 
 GOLDEN = {

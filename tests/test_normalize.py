@@ -1,7 +1,7 @@
+from conftest import SEEDS, needs_shared
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import SEEDS, needs_shared
 from nlp_service.text.normalize import normalize, strip_pinyin_notes
 
 

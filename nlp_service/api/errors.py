@@ -6,8 +6,15 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from nlp_service.errors import (ArtifactError, BadInputError, ImportFailedError, ModelNotReadyError,
-                                NLPServiceError, NotFoundError, RowError)
+from nlp_service.errors import (
+    ArtifactError,
+    BadInputError,
+    ImportFailedError,
+    ModelNotReadyError,
+    NLPServiceError,
+    NotFoundError,
+    RowError,
+)
 
 _STATUS = {BadInputError: 422, RowError: 422, ImportFailedError: 422, NotFoundError: 404,
            ModelNotReadyError: 503, ArtifactError: 503}

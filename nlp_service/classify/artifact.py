@@ -8,7 +8,7 @@ import json
 import platform
 import shutil
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -55,7 +55,7 @@ def save_artifact(obj: Any, out_dir: Path, manifest: dict[str, Any]) -> Path:
         joblib.dump(obj, tmp / MODEL_FILE, compress=3)
         full = {
             "format_version": FORMAT_VERSION,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "versions": library_versions(),
             **manifest,
             "files": {MODEL_FILE: sha256_file(tmp / MODEL_FILE)},
@@ -78,7 +78,8 @@ def save_artifact(obj: Any, out_dir: Path, manifest: dict[str, Any]) -> Path:
 def read_manifest(model_dir: Path) -> dict[str, Any]:
     path = model_dir / MANIFEST
     if not path.is_file():
-        raise ArtifactError(f"{model_dir}: not a model artifact (no {MANIFEST}); train one with `nlp-service train`")
+        raise ArtifactError(f"{model_dir}: not a model artifact (no {MANIFEST}); "
+                            "train one with `nlp-service train`")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -101,7 +102,8 @@ def load_artifact(model_dir: Path) -> tuple[Any, dict[str, Any]]:
     for lib in _STRICT:
         built = manifest.get("versions", {}).get(lib, "unknown")
         if _minor(built) != _minor(current[lib]):
-            raise ArtifactError(f"{model_dir}: built with {lib} {built}, running {current[lib]}; retrain the model")
+            raise ArtifactError(f"{model_dir}: built with {lib} {built}, running {current[lib]}; "
+                                "retrain the model")
     try:
         obj = joblib.load(model_path)
     except Exception as e:  # unpickling errors come in many types

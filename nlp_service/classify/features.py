@@ -6,6 +6,7 @@ tokens, so training on pre-segmented data and predicting on raw text see the sam
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 
 def _word_ngrams(tokens: list[str]) -> list[str]:
-    return tokens + [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return tokens + [f"{a}_{b}" for a, b in itertools.pairwise(tokens)]
 
 
 def _identity(x: Any) -> Any:

@@ -21,7 +21,6 @@ from nlp_service.io.tabular import read_rows
 @dataclass
 class TrainConfig:
     C: float = 0.5
-    calibration: str = "sigmoid"
     cv: int = 5
     min_df: int = 2
     holdout: float = 0.2
@@ -30,7 +29,7 @@ class TrainConfig:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def model(self) -> TextClassifier:
-        return TextClassifier(C=self.C, calibration=self.calibration, cv=self.cv, min_df=self.min_df)
+        return TextClassifier(C=self.C, cv=self.cv, min_df=self.min_df, seed=self.seed)
 
 
 def read_labelled(path: Path, text_columns: Sequence[str], label_column: str, encoding: str = "utf-8"

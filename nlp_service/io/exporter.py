@@ -72,7 +72,7 @@ def export_rows(rows: Iterable[dict[str, Any]], path: Path, fmt: str | None = No
     return n
 
 
-_ILLEGAL_XLSX = dict.fromkeys(list(range(0, 9)) + [11, 12] + list(range(14, 32)))
+_ILLEGAL_XLSX = dict.fromkeys([*list(range(0, 9)), 11, 12, *list(range(14, 32))])
 
 
 def _xlsx_cell(value: Any) -> Any:

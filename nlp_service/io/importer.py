@@ -60,10 +60,14 @@ def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
 def _record(values: dict[str, Any], mapping: dict[str, str], row: int) -> SuggestionIn:
     data: dict[str, Any] = {"extra": {}}
     for col, value in values.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "":
+            continue  # an empty cell is a missing value, never a blanking update
         target = mapping.get(col) or (col if col in FIELDS else KNOWN_COLUMNS.get(col))
         if target and target not in data:
-            data[target] = value.strip() if isinstance(value, str) else value
-        elif value not in (None, ""):
+            data[target] = value
+        else:
             data["extra"][col] = value if isinstance(value, int | float | bool) else str(value)
     if "status_history" in data and not isinstance(data["status_history"], list):
         data.pop("status_history")

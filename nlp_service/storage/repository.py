@@ -54,15 +54,22 @@ def audit(session: Session, actor: str, action: str, entity: str, entity_id: obj
                            entity_id=None if entity_id is None else str(entity_id), detail=detail))
 
 
-def _apply(row: Suggestion, rec: SuggestionIn) -> None:
+def _apply(row: Suggestion, rec: SuggestionIn, update: bool) -> None:
+    """On update, only the fields the record carries change: a file with fewer columns blanks nothing."""
+    given = rec.model_fields_set if update else set(_FIELDS)
     for name in _FIELDS:
-        setattr(row, name, getattr(rec, name))
+        if name in given:
+            setattr(row, name, getattr(rec, name))
     row.extra = {**(row.extra or {}), **rec.extra}
-    row.status = rec.current_status()
     if rec.status_history:
         row.events = [StatusEvent(status=e.status, date=e.date, note=e.note) for e in rec.status_history]
-    elif not row.events:
-        row.events = [StatusEvent(status=row.status, date=rec.replied if row.status == "replied" else rec.submitted)]
+        row.status = rec.status_history[-1].status
+    elif not update or {"status", "reply"} & given:
+        status = rec.current_status()
+        if status != row.status:
+            row.status = status
+            when = rec.replied if status == "replied" else rec.submitted
+            row.events = [*(row.events or []), StatusEvent(status=status, date=when)]
 
 
 def upsert_suggestions(session: Session, records: Iterable[SuggestionIn], actor: str = "system"
@@ -80,15 +87,15 @@ def upsert_suggestions(session: Session, records: Iterable[SuggestionIn], actor:
     for rec in records:
         row = existing.get(rec.external_id) if rec.external_id else None
         if row is None:
-            row = Suggestion(external_id=rec.external_id, extra={}, events=[])
-            _apply(row, rec)
+            row = Suggestion(external_id=rec.external_id, extra={}, events=[], status="")
+            _apply(row, rec, update=False)
             session.add(row)
             new_rows.append(row)
             if rec.external_id:
                 existing[rec.external_id] = row  # a repeated id later in the same file updates this row
             inserted += 1
         else:
-            _apply(row, rec)
+            _apply(row, rec, update=True)
             updated += 1
     session.flush()
     ids = [r.id for r in new_rows]

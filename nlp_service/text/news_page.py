@@ -88,7 +88,7 @@ def extract_news(raw: str) -> NewsPage:
             dropped.append(line)
             continue
         m = _EDITOR.search(line)
-        if m and len(line) < 60 or (m and line.startswith(("(原标题", "（原标题"))):
+        if (m and len(line) < 60) or (m and line.startswith(("(原标题", "（原标题"))):
             editor = editor or m.group(1).strip()
             if len(line) < 60:
                 dropped.append(line)

@@ -1,0 +1,21 @@
+# The same set-up as `make run`: pinned dependencies (torch CPU first), corpus loaded and models trained at
+# build time, the API on port 8000.
+FROM python:3.11-slim
+
+ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 NLP_HOST=0.0.0.0 NLP_DATA_DIR=/var/lib/nlp_service \
+    NLP_CORPORA_DIR=/app/corpora NLP_MODELS_DIR=/app/models
+WORKDIR /app
+
+COPY requirements.txt ./
+RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
+ && pip install -r requirements.txt
+
+COPY pyproject.toml README.md ./
+COPY nlp_service ./nlp_service
+COPY corpora ./corpora
+COPY training ./training
+RUN mkdir -p models && pip install --no-deps . && nlp-service setup
+
+VOLUME /var/lib/nlp_service
+EXPOSE 8000
+CMD ["nlp-service", "serve"]

@@ -1,0 +1,95 @@
+"""Routing on the embedded corpus: topic + department with evidence, review queue, corrections."""
+
+from contextlib import contextmanager
+
+import pytest
+
+from nlp_service.errors import BadInputError, NotFoundError
+from nlp_service.records import SuggestionIn
+from nlp_service.roles import Principal, Role
+
+STAFF = Principal("wang", Role.staff)
+
+
+def test_router_manifest_has_held_out_metrics(service):
+    from nlp_service.classify.artifact import read_manifest
+
+    m = read_manifest(service.settings.routing_model_dir)
+    assert m["kind"] == "routing"
+    assert 0.4 < m["metrics"]["topic"]["macro_f1"] <= 1
+    assert 0 < m["review_threshold"] <= 1
+    assert m["training"]["rows"] >= 1000
+
+
+def test_route_names_department_with_reasons(service):
+    r = service.route("学校门口的小卖部卖三无辣条，希望市场监管局来查一查")
+    assert r["department"]["id"] == "scjgj"
+    assert r["department"]["reason"]["named_in_text"] == "市场监管局"
+    assert len(r["departments"]) == 3
+    probs = [d["probability"] for d in r["departments"]]
+    assert probs == sorted(probs, reverse=True) and sum(probs) <= 1.0001
+    assert r["topic"]["id"] in service.pipeline.taxonomy.topic_by_id
+    assert r["topic"]["reason"]["words"]
+
+
+def test_alias_and_full_name_give_the_same_unit(service):
+    a = service.route("市交运委应该增加公交班次")["departments"]
+    b = service.route("交通运输局应该增加公交班次")["departments"]
+    assert a[0]["id"] == b[0]["id"] == "jtj"
+
+
+def test_responsibility_line_is_evidence(service):
+    r = service.route("小区二次供水水箱好久没清洗了，水压也不足，经常停水")
+    ids = [d["id"] for d in r["departments"]]
+    assert "swj" in ids
+    assert any("responsibility" in d["reason"] for d in r["departments"])
+
+
+@contextmanager
+def threshold(service, value):
+    service.settings.review_threshold = value
+    service.__dict__.pop("router", None)
+    try:
+        yield
+    finally:
+        service.settings.review_threshold = None
+        service.__dict__.pop("router", None)
+
+
+def test_submit_review_correct_and_live_accuracy(service):
+    with threshold(service, 0.0):  # confident enough for anything: routed straight away
+        out = service.submit(SuggestionIn(title="建议", body="希望多开几条公交线路到高新区，上班太难了"), STAFF)
+    sid = out["id"]
+    assert out["routing"]["model_version"].startswith("routing@") and not out["routing"]["needs_review"]
+    with threshold(service, 1.01):  # never confident enough: waits for a person
+        queued = service.submit(SuggestionIn(body="那个事情一直没人管，麻烦看看"), STAFF)["id"]
+    queue = service.review_queue()
+    assert queued in [i["id"] for i in queue["items"]] and sid not in [i["id"] for i in queue["items"]]
+    service.correct(queued, STAFF, topic="city_management", department="cgj")
+    assert queued not in [i["id"] for i in service.review_queue()["items"]]
+    service.accept(sid, STAFF)
+    acc = service.live_accuracy()
+    assert acc["topic"]["reviewed"] >= 2 and 0 <= acc["topic"]["accuracy"] <= 1
+    got = service.get(queued, STAFF)
+    assert (got["topic"], got["department"]) == ("city_management", "cgj")
+    with pytest.raises(BadInputError):
+        service.correct(queued, STAFF, topic="no_such_topic")
+
+
+def test_corrections_are_used_in_retraining(service):
+    from nlp_service.routing_training import labelled_items
+
+    sid = service.submit(SuggestionIn(body="路灯坏了好几天"), STAFF)["id"]
+    service.correct(sid, STAFF, topic="public_safety", department="yjj")
+    items = {i[0]: i for i in labelled_items(service.db)}
+    assert items[sid][2:] == ("public_safety", "yjj")
+
+
+def test_submitter_sees_only_own_items_and_no_personal_data_of_others(service):
+    alice, bob = Principal("alice", Role.submitter), Principal("bob", Role.submitter)
+    sid = service.submit(SuggestionIn(body="我的电话13912345678，楼下烧烤油烟太大"), alice)["id"]
+    assert "13912345678" in service.get(sid, alice)["body"]
+    with pytest.raises(NotFoundError):
+        service.get(sid, bob)
+    assert "13912345678" not in service.get(sid, STAFF)["body"]
+    assert "13912345678" in service.get(sid, Principal("root", Role.admin))["body"]
