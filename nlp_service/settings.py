@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     review_threshold: float | None = None  # default: the one stored in the routing model
     max_text_chars: int = 200_000
     log_level: str = "INFO"
+    admin_key: str | None = None  # bootstrap admin API key; make real keys with `nlp-service keys create`
+    max_request_bytes: int = 2_000_000
 
     @property
     def db_url(self) -> str:

@@ -73,11 +73,15 @@ def db(request, tmp_path):
 @pytest.fixture(scope="session")
 def service(tmp_path_factory, pipeline):
     """A service on a temporary data directory, set up like `nlp-service setup` does: corpus + routing model."""
+    from fakes import HashingEncoder
+
     from nlp_service.service import Service
     from nlp_service.settings import Settings
 
     base = tmp_path_factory.mktemp("svc")
-    svc = Service(Settings(data_dir=base / "data", models_dir=base / "models", corpora_dir=CORPORA))
+    svc = Service(Settings(data_dir=base / "data", models_dir=base / "models", corpora_dir=CORPORA,
+                           embedding_model=base / "hashing-encoder"))
     svc.__dict__["pipeline"] = pipeline  # share the session's segmenter: building it costs seconds
+    svc.__dict__["encoder"] = HashingEncoder()
     svc.setup(log=lambda _m: None)
     return svc

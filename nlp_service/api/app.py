@@ -1,54 +1,199 @@
-"""The FastAPI application factory."""
+"""The FastAPI application: HTTP in, the service facade, HTTP out. Handlers hold no logic."""
 
 from __future__ import annotations
 
+import time
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Body, FastAPI
+from fastapi import FastAPI, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
 
 from nlp_service import __version__
 from nlp_service.api import errors
+from nlp_service.api.deps import Admin, Staff, Submitter
+from nlp_service.api.schemas import (
+    CorrectionIn,
+    KeyCreate,
+    MergeIn,
+    SimilarIn,
+    StatusUpdate,
+    SuggestionCreate,
+    TextIn,
+)
+from nlp_service.records import SuggestionIn
+from nlp_service.roles import Role
+from nlp_service.search import MODES, SearchRequest
 from nlp_service.service import Service
+from nlp_service.storage.repository import SuggestionFilter
 
-EXAMPLE = "小区门口的红绿灯坏了三天了，早高峰特别堵，请交警部门尽快修复。"
+Limit = Annotated[int, Query(ge=1, le=200)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
-class TextIn(BaseModel):
-    text: str = Field(..., min_length=1, max_length=200_000, examples=[EXAMPLE])
+def _filters(since: date | None, until: date | None, topic: str | None, department: str | None,
+             status: str | None, channel: str | None, submitter_group: str | None, place: str | None
+             ) -> dict[str, Any]:
+    return {"since": since, "until": until, "topic": topic, "department": department, "status": status,
+            "channel": channel, "submitter_group": submitter_group, "place": place}
 
 
 def create_app(service: Service | None = None) -> FastAPI:
     svc = service or Service()
     app = FastAPI(title="nlp_service", version=__version__,
-                  description="建言献策、提案建议与12345留言的文本挖掘、分类与检索服务。")
+                  description="建言献策、提案建议与12345留言的文本挖掘、分流、检索服务。"
+                              "认证：请求头 X-API-Key（或 Authorization: Bearer）。")
+    app.state.service = svc
+    app.state.metrics = {"requests": 0, "errors_4xx": 0, "errors_5xx": 0, "seconds": 0.0}
     errors.install(app)
 
-    @app.get("/health", tags=["ops"])
+    @app.middleware("http")
+    async def limits_and_metrics(request: Request, call_next: Any) -> Response:
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > svc.settings.max_request_bytes:
+            return errors.problem(413, "Request too large",
+                                  f"body has {length} bytes; the limit is {svc.settings.max_request_bytes}")
+        t0 = time.perf_counter()
+        response = await call_next(request)
+        m = app.state.metrics
+        m["requests"] += 1
+        m["seconds"] += time.perf_counter() - t0
+        if 400 <= response.status_code < 500:
+            m["errors_4xx"] += 1
+        elif response.status_code >= 500:
+            m["errors_5xx"] += 1
+        return response
+
+    # --- ops --------------------------------------------------------------------------------------------
+    @app.get("/health", tags=["ops"], summary="健康检查（无需认证）")
     def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__}
 
-    @app.post("/v1/route", tags=["routing"], summary="路由：主题与责任部门（不入库）")
-    async def route(body: Annotated[TextIn, Body()]) -> dict[str, Any]:
+    @app.get("/metrics", tags=["ops"], summary="请求计数与耗时")
+    def metrics(_: Staff) -> dict[str, Any]:
+        return dict(app.state.metrics)
+
+    # --- suggestions ------------------------------------------------------------------------------------
+    @app.post("/v1/suggestions", tags=["suggestions"], status_code=201,
+              summary="提交建议：入库、分流、相似与重复检测，一次返回")
+    async def submit(body: SuggestionCreate, who: Submitter) -> dict[str, Any]:
+        return await run_in_threadpool(svc.submit, SuggestionIn(**body.model_dump()), who)
+
+    @app.get("/v1/suggestions", tags=["suggestions"], summary="建议列表（提交者只看到自己的）")
+    async def list_suggestions(who: Submitter, since: date | None = None, until: date | None = None,
+                               topic: str | None = None, department: str | None = None,
+                               status: str | None = None, channel: str | None = None,
+                               submitter_group: str | None = None, place: str | None = None,
+                               offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
+        flt = _filters(since, until, topic, department, status, channel, submitter_group, place)
+        return await run_in_threadpool(svc.list_items, flt, offset, limit, who)
+
+    @app.get("/v1/suggestions/{sid}", tags=["suggestions"], summary="查看一条建议")
+    async def get_suggestion(sid: int, who: Submitter) -> dict[str, Any]:
+        return await run_in_threadpool(svc.get, sid, who)
+
+    @app.post("/v1/suggestions/{sid}/status", tags=["suggestions"], summary="更新办理状态")
+    async def set_status(sid: int, body: StatusUpdate, who: Staff) -> dict[str, Any]:
+        return await run_in_threadpool(svc.set_status, sid, body.status, body.date, body.note, who)
+
+    @app.post("/v1/suggestions/{sid}/correction", tags=["review"], summary="纠正主题/部门")
+    async def correct(sid: int, body: CorrectionIn, who: Staff) -> dict[str, Any]:
+        return await run_in_threadpool(svc.correct, sid, who, body.topic, body.department)
+
+    @app.post("/v1/suggestions/{sid}/accept", tags=["review"], summary="采纳系统分流结果")
+    async def accept(sid: int, who: Staff) -> dict[str, Any]:
+        return await run_in_threadpool(svc.accept, sid, who)
+
+    @app.post("/v1/suggestions/{sid}/merge", tags=["suggestions"], summary="并案")
+    async def merge(sid: int, body: MergeIn, who: Staff) -> dict[str, Any]:
+        return await run_in_threadpool(svc.merge, sid, body.into, who)
+
+    @app.delete("/v1/suggestions/{sid}", tags=["suggestions"], status_code=204, summary="删除（管理员）")
+    async def delete(sid: int, who: Admin) -> Response:
+        await run_in_threadpool(svc.delete, sid, who)
+        return Response(status_code=204)
+
+    @app.get("/v1/suggestions/{sid}/similar", tags=["similar"], summary="相似的历史建议（更多类似）")
+    async def similar_to(sid: int, who: Staff, k: Annotated[int, Query(ge=1, le=50)] = 5) -> dict[str, Any]:
+        return {"items": await run_in_threadpool(svc.similar, None, sid, k, who)}
+
+    # --- routing, similarity, search --------------------------------------------------------------------
+    @app.post("/v1/route", tags=["routing"], summary="分流：主题与责任部门（不入库）")
+    async def route(body: TextIn, _: Staff) -> dict[str, Any]:
         return await run_in_threadpool(svc.route, body.text)
 
+    @app.post("/v1/similar", tags=["similar"], summary="相似的历史建议与重复标记")
+    async def similar(body: SimilarIn, who: Staff) -> dict[str, Any]:
+        return {"items": await run_in_threadpool(svc.similar, body.text, None, body.k, who)}
+
+    @app.get("/v1/search", tags=["search"], summary="检索：关键词 + 语义，支持筛选")
+    async def search(who: Staff, q: Annotated[str, Query(max_length=2000)] = "",
+                     mode: Annotated[str, Query(pattern="^(" + "|".join(MODES) + ")$")] = "hybrid",
+                     kind: Annotated[str, Query(pattern="^(suggestion|news)$")] = "suggestion",
+                     since: date | None = None, until: date | None = None, topic: str | None = None,
+                     department: str | None = None, status: str | None = None, channel: str | None = None,
+                     submitter_group: str | None = None, place: str | None = None,
+                     sort: Annotated[str, Query(pattern="^(relevance|newest|oldest)$")] = "relevance",
+                     like: int | None = None, offset: Offset = 0, limit: Limit = 20) -> dict[str, Any]:
+        flt = SuggestionFilter(**_filters(since, until, topic, department, status, channel, submitter_group,
+                                          place))
+        req = SearchRequest(q, mode, kind, flt, sort, offset, limit, like)
+        return await run_in_threadpool(svc.search, req, who)
+
+    # --- review -----------------------------------------------------------------------------------------
+    @app.get("/v1/review-queue", tags=["review"], summary="待人工审核")
+    async def review_queue(who: Staff, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
+        return await run_in_threadpool(svc.review_queue, offset, limit, who)
+
+    @app.get("/v1/accuracy", tags=["review"], summary="基于人工审核的实时准确率")
+    async def accuracy(_: Staff) -> dict[str, Any]:
+        return await run_in_threadpool(svc.live_accuracy)
+
+    @app.get("/v1/taxonomy", tags=["routing"], summary="主题与部门")
+    def taxonomy(_: Submitter) -> dict[str, Any]:
+        tx = svc.pipeline.taxonomy
+        return {"topics": [{"id": t.id, "name": t.name} for t in tx.topics],
+                "departments": [{"id": d.id, "name": d.name} for d in tx.departments]}
+
+    # --- text -------------------------------------------------------------------------------------------
     @app.post("/v1/text/clean", tags=["text"], summary="文本清洗")
-    async def clean(body: TextIn) -> dict[str, Any]:
+    async def clean(body: TextIn, _: Staff) -> dict[str, Any]:
         return {"text": await run_in_threadpool(svc.pipeline.clean, body.text)}
 
     @app.post("/v1/text/segment", tags=["text"], summary="分词")
-    async def segment(body: TextIn) -> dict[str, Any]:
+    async def segment(body: TextIn, _: Staff) -> dict[str, Any]:
         return {"tokens": await run_in_threadpool(svc.pipeline.tokens, body.text)}
 
     @app.post("/v1/text/keywords", tags=["text"], summary="关键词")
-    async def keywords(body: TextIn, k: int = 10, method: str = "tfidf") -> dict[str, Any]:
+    async def keywords(body: TextIn, _: Staff, k: Annotated[int, Query(ge=1, le=100)] = 10,
+                       method: Annotated[str, Query(pattern="^(tfidf|textrank)$")] = "tfidf") -> dict[str, Any]:
         kws = await run_in_threadpool(svc.pipeline.keywords, body.text, k, method)
         return {"keywords": [{"word": w, "score": s} for w, s in kws]}
 
     @app.post("/v1/text/entities", tags=["text"], summary="实体：部门、地点、组织、建言数字")
-    async def entities(body: TextIn) -> dict[str, Any]:
+    async def entities(body: TextIn, _: Staff) -> dict[str, Any]:
         ents = await run_in_threadpool(svc.pipeline.entities, body.text)
         return {"entities": [e.to_dict() for e in ents]}
+
+    # --- admin ------------------------------------------------------------------------------------------
+    @app.get("/v1/keys", tags=["admin"], summary="API 密钥列表")
+    async def keys(_: Admin) -> dict[str, Any]:
+        from nlp_service.auth import list_keys
+
+        return {"items": await run_in_threadpool(list_keys, svc.db)}
+
+    @app.post("/v1/keys", tags=["admin"], status_code=201, summary="创建 API 密钥（只显示一次）")
+    async def create_key(body: KeyCreate, who: Admin) -> dict[str, Any]:
+        from nlp_service.auth import create_key
+
+        key = await run_in_threadpool(create_key, svc.db, body.name, Role(body.role), who.name)
+        return {"name": body.name, "role": body.role, "key": key}
+
+    @app.delete("/v1/keys/{name}", tags=["admin"], status_code=204, summary="吊销 API 密钥")
+    async def revoke_key(name: str, who: Admin) -> Response:
+        from nlp_service.auth import revoke_key
+
+        await run_in_threadpool(revoke_key, svc.db, name, who.name)
+        return Response(status_code=204)
 
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from nlp_service.errors import (
     ArtifactError,
@@ -30,6 +31,13 @@ def install(app: FastAPI) -> None:
     async def _domain(_req: Request, exc: NLPServiceError) -> JSONResponse:
         status = next((s for t, s in _STATUS.items() if isinstance(exc, t)), 400)
         return problem(status, type(exc).__name__, exc.message, code=exc.code)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_req: Request, exc: HTTPException) -> JSONResponse:
+        resp = problem(exc.status_code, "HTTP error", str(exc.detail))
+        for k, v in (exc.headers or {}).items():
+            resp.headers[k] = v
+        return resp
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:

@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -141,3 +153,18 @@ class ApiKey(Base):
     role: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     revoked: Mapped[bool] = mapped_column(default=False)
+
+
+class Embedding(Base):
+    """The vector of one item's text under one model: the FAISS index is rebuilt from these rows.
+
+    Written in the same transaction as the item, so a crash never leaves a stored item without its vector.
+    """
+
+    __tablename__ = "embeddings"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # suggestion | news
+    item_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(128))
+    text_sha1: Mapped[str] = mapped_column(String(40))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)

@@ -74,7 +74,7 @@ def _apply(row: Suggestion, rec: SuggestionIn, update: bool) -> None:
 
 def upsert_suggestions(session: Session, records: Iterable[SuggestionIn], actor: str = "system"
                        ) -> tuple[list[int], int, int]:
-    """Insert new items; update those whose external id is already stored. Returns (ids, inserted, updated)."""
+    """Insert new items; update those whose external id is stored. Returns (ids touched, inserted, updated)."""
     records = list(records)
     ext_ids = [r.external_id for r in records if r.external_id]
     existing: dict[str, Suggestion] = {}
@@ -82,23 +82,23 @@ def upsert_suggestions(session: Session, records: Iterable[SuggestionIn], actor:
         chunk = ext_ids[chunk_start : chunk_start + 500]
         stmt = select(Suggestion).where(Suggestion.external_id.in_(chunk)).options(selectinload(Suggestion.events))
         existing.update({s.external_id: s for s in session.scalars(stmt)})
-    ids, inserted, updated = [], 0, 0
-    new_rows = []
+    inserted, updated = 0, 0
+    touched = []
     for rec in records:
         row = existing.get(rec.external_id) if rec.external_id else None
         if row is None:
             row = Suggestion(external_id=rec.external_id, extra={}, events=[], status="")
             _apply(row, rec, update=False)
             session.add(row)
-            new_rows.append(row)
             if rec.external_id:
                 existing[rec.external_id] = row  # a repeated id later in the same file updates this row
             inserted += 1
         else:
             _apply(row, rec, update=True)
             updated += 1
+        touched.append(row)
     session.flush()
-    ids = [r.id for r in new_rows]
+    ids = list(dict.fromkeys(r.id for r in touched))
     audit(session, actor, "upsert", "suggestion", None, inserted=inserted, updated=updated)
     return ids, inserted, updated
 
@@ -143,3 +143,28 @@ def find_by_external_ids(session: Session, external_ids: Iterable[str]) -> dict[
         stmt = select(Suggestion.external_id, Suggestion.id).where(Suggestion.external_id.in_(ids[i : i + 500]))
         out.update({e: n for e, n in session.execute(stmt)})
     return out
+
+
+def merge_into(session: Session, suggestion_id: int, into: int, actor: str) -> Suggestion:
+    """并案: ``suggestion_id`` joins ``into``. Both rows stay; the merged one keeps its submitter and history,
+    and the primary lists every item merged into it."""
+    if suggestion_id == into:
+        raise ValueError("a suggestion cannot be merged into itself")
+    row, primary = get_suggestion(session, suggestion_id), get_suggestion(session, into)
+    if primary.merged_into is not None:
+        primary = get_suggestion(session, primary.merged_into)  # keep chains one level deep
+    row.merged_into = primary.id
+    row.events.append(StatusEvent(status="merged", date=date.today(), note=f"并入 #{primary.id}", actor=actor))
+    row.status = "merged"
+    merged = list((primary.extra or {}).get("merged", []))
+    merged.append({"id": row.id, "submitter": row.submitter, "submitted": row.submitted.isoformat()
+                   if row.submitted else None, "channel": row.channel})
+    primary.extra = {**(primary.extra or {}), "merged": merged}
+    audit(session, actor, "merge", "suggestion", row.id, into=primary.id)
+    return primary
+
+
+def delete_suggestion(session: Session, suggestion_id: int, actor: str) -> None:
+    row = get_suggestion(session, suggestion_id)
+    session.delete(row)
+    audit(session, actor, "delete", "suggestion", suggestion_id)

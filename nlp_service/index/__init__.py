@@ -1,0 +1,1 @@
+"""Derived indexes (vectors, keywords): caches of the database, rebuilt from it on demand."""

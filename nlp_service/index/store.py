@@ -1,0 +1,171 @@
+"""Keeps the derived indexes (FAISS vectors, BM25 keywords) in step with the database.
+
+The database holds every item and, in ``embeddings``, its vector under the current model. At start-up
+``sync`` embeds what lacks a vector, drops vectors of deleted items, and reconciles the saved FAISS file with
+the table, so a crash between a commit and an index save is repaired rather than lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from nlp_service.index.bm25 import BM25Index
+from nlp_service.index.vectors import VectorIndex
+from nlp_service.storage.db import Database
+from nlp_service.storage.models import Embedding, News, Suggestion
+
+log = logging.getLogger(__name__)
+KINDS = ("suggestion", "news")
+_TABLE = {"suggestion": Suggestion, "news": News}
+
+
+class TextEncoder(Protocol):
+    dim: int
+
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray: ...
+
+
+def text_sha1(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def item_text(title: str | None, body: str | None) -> str:
+    return "\n".join(x for x in (title, body) if x)
+
+
+@dataclass
+class SyncReport:
+    embedded: int = 0
+    removed: int = 0
+    index_repaired: int = 0
+    items: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return vars(self)
+
+
+class IndexStore:
+    """Per kind of item: one VectorIndex (semantic) and one BM25Index (keywords)."""
+
+    def __init__(self, db: Database, encoder: TextEncoder, model_name: str, tokenize: Callable[[str], list[str]],
+                 index_dir: Path, clean: Callable[[str], str] = lambda t: t) -> None:
+        self.db = db
+        self.encoder = encoder
+        self.model_name = model_name
+        self.tokenize = tokenize
+        self.clean = clean
+        self.index_dir = index_dir
+        self.vectors = {k: VectorIndex(encoder.dim) for k in KINDS}
+        self.keywords = {k: BM25Index() for k in KINDS}
+        self._write_lock = threading.Lock()
+
+    # --- writing ------------------------------------------------------------------------------------------
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encoder.encode([self.clean(t) for t in texts])
+
+    def stage(self, session: Session, kind: str, ids: Sequence[int], texts: Sequence[str],
+              vectors: np.ndarray) -> None:
+        """Write vectors in the caller's transaction: the item and its vector commit together."""
+        for item_id, text, vec in zip(ids, texts, vectors, strict=True):
+            session.merge(Embedding(kind=kind, item_id=item_id, model=self.model_name, text_sha1=text_sha1(text),
+                                    vector=np.asarray(vec, np.float32).tobytes()))
+
+    def publish(self, kind: str, ids: Sequence[int], texts: Sequence[str], vectors: np.ndarray) -> None:
+        """After commit: make the items searchable."""
+        self.vectors[kind].upsert(list(ids), vectors)
+        for item_id, text in zip(ids, texts, strict=True):
+            self.keywords[kind].upsert(item_id, self.tokenize(self.clean(text)))
+
+    def add(self, kind: str, ids: Sequence[int], texts: Sequence[str]) -> None:
+        """Embed, store and publish items already committed (imports, backfills)."""
+        for start in range(0, len(ids), 256):
+            chunk_ids, chunk_texts = list(ids[start : start + 256]), list(texts[start : start + 256])
+            vecs = self.embed(chunk_texts)
+            with self.db.session() as s:
+                self.stage(s, kind, chunk_ids, chunk_texts, vecs)
+            self.publish(kind, chunk_ids, chunk_texts, vecs)
+
+    def remove(self, kind: str, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        with self.db.session() as s:
+            s.execute(delete(Embedding).where(Embedding.kind == kind, Embedding.item_id.in_(ids)))
+        self.vectors[kind].remove(ids)
+        for i in ids:
+            self.keywords[kind].remove(i)
+
+    def save(self) -> None:
+        with self._write_lock:
+            for kind in KINDS:
+                self.vectors[kind].save(self._path(kind), {"model": self.model_name})
+
+    def _path(self, kind: str) -> Path:
+        return self.index_dir / f"vectors-{kind}.npz"
+
+    # --- start-up -----------------------------------------------------------------------------------------
+    def sync(self, progress: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
+        """Make the indexes agree with the database; returns what had to be done, per kind."""
+        out = {}
+        for kind in KINDS:
+            out[kind] = self._sync_kind(kind, progress).to_dict()
+        self.save()
+        return out
+
+    def _sync_kind(self, kind: str, progress: Callable[[str], None]) -> SyncReport:
+        table = _TABLE[kind]
+        report = SyncReport()
+        with self.db.session() as s:
+            items = {i: item_text(t, b) for i, t, b in s.execute(select(table.id, table.title, table.body))}
+            stored = {i: h for i, h in s.execute(select(Embedding.item_id, Embedding.text_sha1).where(
+                Embedding.kind == kind, Embedding.model == self.model_name))}
+            stale_rows = [i for i in stored if i not in items]
+            if stale_rows:
+                s.execute(delete(Embedding).where(Embedding.kind == kind, Embedding.item_id.in_(stale_rows)))
+            s.execute(delete(Embedding).where(Embedding.kind == kind, Embedding.model != self.model_name))
+        report.items, report.removed = len(items), len(stale_rows)
+        todo = [i for i, text in items.items() if stored.get(i) != text_sha1(text)]
+        if todo:
+            progress(f"embedding {len(todo)} {kind} texts")
+            for start in range(0, len(todo), 256):
+                chunk = todo[start : start + 256]
+                texts = [items[i] for i in chunk]
+                vecs = self.embed(texts)
+                with self.db.session() as s:
+                    self.stage(s, kind, chunk, texts, vecs)
+            report.embedded = len(todo)
+        # Vectors: from the saved file where it agrees with the table, repaired where it does not.
+        path = self._path(kind)
+        index = VectorIndex(self.encoder.dim)
+        if path.is_file():
+            try:
+                loaded, meta = VectorIndex.load(path)
+                if meta.get("model") == self.model_name and loaded.dim == self.encoder.dim:
+                    index = loaded
+            except (OSError, ValueError, KeyError) as e:
+                log.warning("vector index %s unreadable (%s); rebuilding from the database", path, e)
+        with self.db.session() as s:
+            rows = s.execute(select(Embedding.item_id, Embedding.text_sha1, Embedding.vector).where(
+                Embedding.kind == kind, Embedding.model == self.model_name)).all()
+        in_db = {i for i, _, _ in rows}
+        extra = index.ids() - in_db
+        index.remove(list(extra))
+        changed = set(todo)
+        missing = [(i, v) for i, _, v in rows if i not in index.ids() or i in changed]
+        if missing:
+            index.upsert([i for i, _ in missing], np.stack([np.frombuffer(v, np.float32) for _, v in missing]))
+        report.index_repaired = len(extra) + len(missing)
+        self.vectors[kind] = index
+        bm25 = BM25Index()
+        for i, text in items.items():
+            bm25.upsert(i, self.tokenize(self.clean(text)))
+        self.keywords[kind] = bm25
+        return report

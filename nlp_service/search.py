@@ -1,0 +1,142 @@
+"""Staff search: BM25 keywords + FAISS semantics, fused by reciprocal rank, with filters and highlights."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from nlp_service.index.store import IndexStore
+from nlp_service.storage.models import News, Suggestion
+from nlp_service.storage.repository import SuggestionFilter
+
+RRF_K = 60
+MODES = ("hybrid", "keyword", "semantic")
+
+
+@dataclass
+class SearchRequest:
+    query: str = ""
+    mode: str = "hybrid"
+    kind: str = "suggestion"  # suggestion | news
+    filters: SuggestionFilter = field(default_factory=SuggestionFilter)
+    sort: str = "relevance"  # relevance | newest | oldest
+    offset: int = 0
+    limit: int = 20
+    like_id: int | None = None  # "more like this": the query is this item's text
+
+
+def rrf(rankings: list[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion: each list votes 1/(k + rank) for its items."""
+    score: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            score[item] = score.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(score.items(), key=lambda kv: -kv[1])
+
+
+def _allowed(session: Session, req: SearchRequest) -> set[int] | None:
+    f = req.filters
+    if req.kind != "suggestion":
+        stmt = select(News.id)
+        if f.since:
+            stmt = stmt.where(News.published >= f.since)
+        if f.until:
+            stmt = stmt.where(News.published <= f.until)
+        if f.topic:
+            stmt = stmt.where(News.topic == f.topic)
+        return None if stmt.whereclause is None else set(session.scalars(stmt))
+    if f == SuggestionFilter():
+        return None
+    return set(session.scalars(f.apply(select(Suggestion.id))))
+
+
+def semantic_ranking(store: IndexStore, kind: str, vec: np.ndarray, depth: int,
+                     allowed: set[int] | None) -> list[tuple[int, float]]:
+    index = store.vectors[kind]
+    if allowed is not None and len(allowed) <= 20_000:
+        # Few candidates: score them exactly instead of hoping they surface in a global top-k.
+        cands = [i for i in allowed if index.vector(i) is not None]
+        if not cands:
+            return []
+        sims = np.stack([index.vector(i) for i in cands]) @ vec
+        order = np.argsort(-sims)[:depth]
+        return [(cands[j], float(sims[j])) for j in order]
+    scores, ids = index.search(vec[None, :], depth * (5 if allowed is not None else 1))
+    return [(int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=True)
+            if i >= 0 and (allowed is None or int(i) in allowed)][:depth]
+
+
+def highlight(text: str, terms: set[str], width: int = 160) -> str:
+    """A snippet around the first match with matches wrapped in <mark>; the text is HTML-escaped first."""
+    import html
+
+    if not text:
+        return ""
+    terms = {t for t in terms if len(t) > 1 or not t.isascii()}
+    pattern = re.compile("|".join(map(re.escape, sorted(terms, key=len, reverse=True)))) if terms else None
+    m = pattern.search(text) if pattern else None
+    start = max(0, (m.start() if m else 0) - width // 3)
+    snippet = text[start : start + width]
+    out, pos = [], 0
+    for hit in pattern.finditer(snippet) if pattern else []:
+        out += [html.escape(snippet[pos : hit.start()]), f"<mark>{html.escape(hit.group(0))}</mark>"]
+        pos = hit.end()
+    out.append(html.escape(snippet[pos:]))
+    return ("…" if start else "") + "".join(out) + ("…" if start + width < len(text) else "")
+
+
+def run_search(session: Session, store: IndexStore, req: SearchRequest, tokens: list[str],
+               vector: np.ndarray | None) -> dict[str, Any]:
+    """Rank, filter, sort and page. ``vector`` may be None for keyword-only search."""
+    if req.mode not in MODES:
+        from nlp_service.errors import BadInputError
+
+        raise BadInputError(f"unknown search mode {req.mode!r}; one of {', '.join(MODES)}")
+    table = Suggestion if req.kind == "suggestion" else News
+    allowed = _allowed(session, req)
+    depth = max(200, req.offset + req.limit)
+    rankings = []
+    if req.mode in ("hybrid", "keyword") and tokens:
+        rankings.append([i for i, _ in store.keywords[req.kind].search(tokens, depth, allowed)])
+    if req.mode in ("hybrid", "semantic") and vector is not None:
+        rankings.append([i for i, _ in semantic_ranking(store, req.kind, vector, depth, allowed)])
+    if req.like_id is not None:
+        rankings = [[i for i in r if i != req.like_id] for r in rankings]
+    if not tokens and vector is None:  # filters only: everything that passes them
+        ids = allowed if allowed is not None else set(session.scalars(select(table.id)))
+        ranked = [(i, 0.0) for i in sorted(ids, reverse=True)]
+    else:
+        ranked = rrf(rankings) if len(rankings) > 1 else [(i, 1.0 / (RRF_K + r))
+                                                          for r, i in enumerate(rankings[0] if rankings else [], 1)]
+    date_col = "submitted" if req.kind == "suggestion" else "published"
+    rows = {}
+    if req.sort != "relevance":
+        ids = [i for i, _ in ranked]
+        dates = dict(session.execute(select(table.id, getattr(table, date_col)).where(table.id.in_(ids))).all())
+        ranked.sort(key=lambda kv: (dates.get(kv[0]) is not None, dates.get(kv[0]) or 0, kv[0]),
+                    reverse=req.sort == "newest")
+    page = ranked[req.offset : req.offset + req.limit]
+    if page:
+        rows = {r.id: r for r in session.scalars(select(table).where(table.id.in_([i for i, _ in page])))}
+    terms = set(tokens)
+    results = []
+    for item_id, score in page:
+        r = rows.get(item_id)
+        if r is None:
+            continue
+        item = {"id": r.id, "kind": req.kind, "score": round(score, 6), "title": r.title,
+                "title_html": highlight(r.title, terms, 80), "snippet_html": highlight(r.body, terms),
+                "date": getattr(r, date_col).isoformat() if getattr(r, date_col) else None,
+                "topic": r.topic}
+        if req.kind == "suggestion":
+            item.update(status=r.status, department=r.department, channel=r.channel, place=r.place,
+                        submitter_group=r.submitter_group)
+        else:
+            item.update(source=r.source)
+        results.append(item)
+    return {"total": len(ranked), "offset": req.offset, "limit": req.limit, "mode": req.mode, "results": results}

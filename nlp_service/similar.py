@@ -1,0 +1,73 @@
+"""Similar past proposals and duplicates for a text, with the reasons they match."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from nlp_service.index.store import IndexStore
+from nlp_service.keywords import tfidf_keywords
+from nlp_service.records import OUTCOMES, STATUS_NAMES
+from nlp_service.storage.models import Suggestion
+
+# Cosine at or above which two suggestions count as duplicates (the same issue raised again). Chosen by
+# bench/bench_similarity.py on LCQMC dev paraphrase pairs for precision 0.90 with multilingual-e5-small.
+DUPLICATE_THRESHOLD = 0.92
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str
+    tokens: list[str]
+    vector: np.ndarray
+    place: str | None = None
+    submitted: Any = None
+
+
+def _outcome(row: Suggestion) -> str | None:
+    outcome = next((e.status for e in reversed(row.events) if e.status in OUTCOMES), None)
+    implemented = any(e.status == "implemented" for e in row.events)
+    if outcome is None:
+        return None
+    return STATUS_NAMES[outcome] + ("，已落实" if implemented else "")
+
+
+def why(q: Query, row: Suggestion, hit_tokens: set[str], names: set[str]) -> dict[str, Any]:
+    """Shared keywords and named things, same place, and how far apart in time."""
+    shared = [w for w, _ in tfidf_keywords(q.tokens, 15) if w in hit_tokens][:6]
+    reason: dict[str, Any] = {"shared_keywords": shared}
+    named = sorted(n for n in names if n in q.text and n in f"{row.title}{row.body}")
+    if named:
+        reason["shared_entities"] = named[:6]
+    if q.place and row.place and (q.place in row.place or row.place in q.place):
+        reason["same_place"] = row.place
+    if q.submitted and row.submitted:
+        reason["days_apart"] = abs((q.submitted - row.submitted).days)
+    return reason
+
+
+def similar_suggestions(session: Session, store: IndexStore, q: Query, k: int = 5,
+                        exclude: set[int] | None = None, names: set[str] | None = None,
+                        duplicate_threshold: float = DUPLICATE_THRESHOLD) -> list[dict[str, Any]]:
+    exclude = exclude or set()
+    scores, ids = store.vectors["suggestion"].search(q.vector[None, :], k + len(exclude) + 1)
+    out = []
+    for score, item_id in zip(scores[0], ids[0], strict=True):
+        if item_id < 0 or int(item_id) in exclude:
+            continue
+        row = session.get(Suggestion, int(item_id))
+        if row is None:
+            continue
+        tokens = set(store.keywords["suggestion"].terms_of(row.id))
+        out.append({"id": row.id, "external_id": row.external_id, "title": row.title, "score": round(float(score), 4),
+                    "duplicate": bool(score >= duplicate_threshold), "status": row.status,
+                    "status_name": STATUS_NAMES.get(row.status, row.status), "outcome": _outcome(row),
+                    "submitted": row.submitted.isoformat() if row.submitted else None, "place": row.place,
+                    "topic": row.topic, "department": row.department,
+                    "why": why(q, row, tokens, names or set())})
+        if len(out) >= k:
+            break
+    return out
