@@ -111,8 +111,8 @@ def run_search(session: Session, store: IndexStore, req: SearchRequest, tokens: 
         ids = allowed if allowed is not None else set(session.scalars(select(table.id)))
         ranked = [(i, 0.0) for i in sorted(ids, reverse=True)]
     else:
-        ranked = rrf(rankings) if len(rankings) > 1 else [(i, 1.0 / (RRF_K + r))
-                                                          for r, i in enumerate(rankings[0] if rankings else [], 1)]
+        single = rankings[0] if rankings else []
+        ranked = rrf(rankings) if len(rankings) > 1 else [(i, 1.0 / (RRF_K + r)) for r, i in enumerate(single, 1)]
     date_col = "submitted" if req.kind == "suggestion" else "published"
     rows = {}
     if req.sort != "relevance":

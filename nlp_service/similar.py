@@ -62,7 +62,8 @@ def similar_suggestions(session: Session, store: IndexStore, q: Query, k: int = 
         if row is None:
             continue
         tokens = set(store.keywords["suggestion"].terms_of(row.id))
-        out.append({"id": row.id, "external_id": row.external_id, "title": row.title, "score": round(float(score), 4),
+        out.append({"id": row.id, "external_id": row.external_id, "title": row.title,
+                    "score": round(float(score), 4),
                     "duplicate": bool(score >= duplicate_threshold), "status": row.status,
                     "status_name": STATUS_NAMES.get(row.status, row.status), "outcome": _outcome(row),
                     "submitted": row.submitted.isoformat() if row.submitted else None, "place": row.place,
