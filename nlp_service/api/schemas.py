@@ -49,3 +49,15 @@ class SimilarIn(BaseModel):
 class KeyCreate(BaseModel):
     name: str = Field(..., min_length=1, max_length=128, examples=["hotline-platform"])
     role: str = Field(..., pattern="^(submitter|staff|admin)$", examples=["submitter"])
+
+
+class NewsIn(BaseModel):
+    page: str = Field(..., min_length=1, max_length=1_000_000,
+                      description="the page as scraped: HTML or text with its navigation and footer",
+                      examples=["柳河镇卫生院夜间急诊正式开诊\n发布时间:2024-01-10 来源:江川日报\n"
+                                "市卫健委采纳群众建议……"])
+    external_id: str | None = Field(None, max_length=128)
+
+
+class ConfirmIn(BaseModel):
+    confirmed: bool = Field(..., examples=[True])
