@@ -1,0 +1,161 @@
+"""Search quality and speed.
+
+Quality (real data): LCQMC dev. Corpus = every unique sentence; each side of a positive pair is a query whose
+target is its partner. recall@10 and MRR@10 for keyword-only (BM25 over our tokens), semantic-only (e5 + FAISS)
+and fused (reciprocal rank fusion), all in one run.
+
+Speed: p50/p99 of the full search path (query cleaning, segmentation, query embedding, BM25, FAISS, fusion,
+filters, fetching and highlighting the page from SQLite) at 10k and 100k documents. The large corpora are made
+of real message texts repeated with shuffled sentences, and their vectors are synthetic (clustered, 384-d):
+timing only; vector search cost does not depend on what the vectors mean.
+
+Run: .venv/bin/python bench/bench_search.py [--queries 1000] [--sizes 10000 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from types import SimpleNamespace
+
+import numpy as np
+from _common import ROOT, SHARED_DATA, need, read_csv
+from sqlalchemy import insert
+
+from nlp_service.index.bm25 import BM25Index
+from nlp_service.index.vectors import VectorIndex
+from nlp_service.pipeline import TextPipeline
+from nlp_service.search import SearchRequest, rrf, run_search
+from nlp_service.storage.db import Database
+from nlp_service.storage.models import Suggestion
+from nlp_service.storage.repository import SuggestionFilter
+
+
+def encoder():
+    from nlp_service.embedding.encoder import Encoder
+    from nlp_service.settings import Settings
+
+    return Encoder(Settings().embedding_model_dir)
+
+
+def quality(p: TextPipeline, enc, n_queries: int) -> None:
+    with need(SHARED_DATA / "lcqmc_dev.tsv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    sents = sorted({r[c] for r in rows for c in ("text_a", "text_b")})
+    idx = {s: i for i, s in enumerate(sents)}
+    pairs = [(r["text_a"], r["text_b"]) for r in rows if r["label"] == "1" and r["text_a"] != r["text_b"]]
+    queries = [(a, b) for a, b in pairs] + [(b, a) for a, b in pairs]
+    random.Random(0).shuffle(queries)
+    queries = queries[:n_queries]
+    t0 = time.perf_counter()
+    vecs = enc.encode(sents)
+    print(f"corpus {len(sents)} sentences embedded in {time.perf_counter() - t0:.0f}s; {len(queries)} queries")
+    vindex = VectorIndex(vecs.shape[1])
+    vindex.upsert(np.arange(len(sents)), vecs)
+    bm25 = BM25Index()
+    for i, s in enumerate(sents):
+        bm25.upsert(i, p.segmenter.tokens(p.clean(s)))
+    res = {"keyword": [], "semantic": [], "fused": []}
+    for q, target in queries:
+        qi, ti = idx[q], idx[target]
+        kw = [i for i, _ in bm25.search(p.segmenter.tokens(p.clean(q)), 101) if i != qi][:100]
+        _, ids = vindex.search(vecs[qi][None, :], 101)
+        sem = [int(i) for i in ids[0] if i != qi][:100]
+        fused = [i for i, _ in rrf([kw, sem])]
+        for name, ranking in (("keyword", kw), ("semantic", sem), ("fused", fused)):
+            rank = ranking.index(ti) + 1 if ti in ranking[:10] else None
+            res[name].append(rank)
+    print(f"{'method':<10}{'recall@10':>11}{'MRR@10':>9}")
+    for name, ranks in res.items():
+        recall = np.mean([r is not None for r in ranks])
+        mrr = np.mean([1 / r if r else 0 for r in ranks])
+        print(f"{name:<10}{recall:>11.4f}{mrr:>9.4f}")
+
+
+def texts_for_speed(p: TextPipeline) -> list[str]:
+    rows = []
+    for name in ("messages_unlabeled_raw.csv", "messages_with_likes_raw.csv", "messages_with_replies_raw.csv"):
+        rows += read_csv(need(SHARED_DATA / name))
+    return [p.clean(f"{r['留言主题']}\n{r['留言详情']}") for r in rows]
+
+
+def speed(p: TextPipeline, enc, sizes: list[int], n: int = 200) -> None:
+    base = texts_for_speed(p)
+    rng = random.Random(1)
+    dim = enc.dim
+    queries = ["地铁过街通道", "小区物业乱收费", "学校门口交通拥堵", "拖欠农民工工资", "老旧小区加装电梯",
+               "噪音扰民 夜市", "医保异地报销", "公交线路调整"]
+    for size in sizes:
+        with TemporaryDirectory() as tmp:
+            db = Database(f"sqlite:///{Path(tmp) / 'b.db'}")
+            texts = []
+            for i in range(size):
+                t = base[i % len(base)]
+                if i >= len(base):  # a shuffled copy: same words, other order, so BM25 has real statistics
+                    parts = t.split("。")
+                    rng.shuffle(parts)
+                    t = "。".join(parts)
+                texts.append(t)
+            day0 = date(2019, 1, 1)
+            with db.engine.begin() as conn:
+                conn.execute(insert(Suggestion), [
+                    {"id": i + 1, "title": t[:30], "body": t, "submitted": day0 + timedelta(days=i % 2500),
+                     "topic": ("transport", "education", "health")[i % 3], "status": "received", "extra": {}}
+                    for i, t in enumerate(texts)])
+
+            # The two indexes run_search reads, filled directly.
+            Store = SimpleNamespace(vectors={"suggestion": VectorIndex(dim)}, keywords={"suggestion": BM25Index()})
+
+            t0 = time.perf_counter()
+            for i, t in enumerate(texts):
+                Store.keywords["suggestion"].upsert(i + 1, p.segmenter.tokens(t))
+            t_bm25 = time.perf_counter() - t0
+            centres = np.random.default_rng(0).standard_normal((200, dim)).astype(np.float32)
+            v = centres[np.random.default_rng(1).integers(0, 200, size)]
+            v += 0.5 * np.random.default_rng(2).standard_normal((size, dim)).astype(np.float32)
+            v /= np.linalg.norm(v, axis=1, keepdims=True)
+            t0 = time.perf_counter()
+            Store.vectors["suggestion"].upsert(np.arange(1, size + 1), v)
+            t_vec = time.perf_counter() - t0
+            # recall@10 of the index actually used (IVF above 50k) against exact search
+            qv = v[np.random.default_rng(3).choice(size, 100)]
+            exact = np.argsort(-(qv @ v.T), axis=1)[:, :10] + 1
+            _, got = Store.vectors["suggestion"].search(qv, 10)
+            recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, got, strict=True)])
+            times = {"plain": [], "filtered": []}
+            for j in range(n):
+                q = queries[j % len(queries)]
+                for kind, flt in (("plain", SuggestionFilter()),
+                                  ("filtered", SuggestionFilter(since=date(2022, 1, 1), topic="transport"))):
+                    t0 = time.perf_counter()
+                    clean = p.clean(q)
+                    tokens = p.segmenter.tokens(clean)
+                    qvec = enc.encode([clean])[0]
+                    with db.session() as s:
+                        run_search(s, Store, SearchRequest(q, filters=flt, limit=20), tokens, qvec)
+                    times[kind].append((time.perf_counter() - t0) * 1000)
+            print(f"\n{size} documents ({Store.vectors['suggestion'].kind} vector index, recall@10 vs exact "
+                  f"{recall:.3f}; BM25 built in {t_bm25:.1f}s, vectors in {t_vec:.1f}s)")
+            for kind, ts in times.items():
+                print(f"  {kind:<9} p50 {np.percentile(ts, 50):6.1f} ms   p99 {np.percentile(ts, 99):6.1f} ms")
+            db.dispose()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--queries", type=int, default=2000)
+    ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    args = ap.parse_args()
+    p = TextPipeline(ROOT / "corpora")
+    enc = encoder()
+    quality(p, enc, args.queries)
+    speed(p, enc, args.sizes)
+
+
+if __name__ == "__main__":
+    main()
