@@ -250,7 +250,106 @@ def serve(
     s = svc.settings
     h, p = host or s.host, port or s.port
     _log(f"serving on http://{h}:{p}/  (API docs at http://{h}:{p}/docs)")
-    uvicorn.run(create_app(svc), host=h, port=p, log_level=s.log_level.lower())
+    import logging
+
+    logging.basicConfig(level=s.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # uvicorn's access log prints query strings, which can hold personal data: the app logs paths instead.
+    uvicorn.run(create_app(svc), host=h, port=p, log_level=s.log_level.lower(), access_log=False)
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table(headers: list[str], rows: list[list[Any]], max_width: int = 40) -> str:
+    """Columns aligned by display width (a Chinese character takes two cells); long cells are cut."""
+
+    def cut(value: Any) -> str:
+        text = "" if value is None else str(value)
+        while _width(text) > max_width:
+            text = text[:-2] + "…"
+        return text
+
+    cells = [[cut(h) for h in headers]] + [[cut(v) for v in row] for row in rows]
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(headers))]
+    return "\n".join("  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths, strict=True)).rstrip()
+                     for r in cells)
+
+
+def _pct(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.0%}"
+
+
+def _date_opt(value: str | None) -> Any:
+    from nlp_service.records import parse_date
+
+    try:
+        return parse_date(value)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+SinceOpt = Annotated[str | None, typer.Option(help="YYYY-MM-DD: only items submitted on or after.")]
+UntilOpt = Annotated[str | None, typer.Option(help="YYYY-MM-DD: only items submitted on or before.")]
+
+
+@app.command()
+def clusters(
+    recompute: Annotated[bool, typer.Option("--recompute", help="Cluster again; ids kept by matching.")] = False,
+    as_json: JsonOpt = False, since: SinceOpt = None, until: UntilOpt = None,
+) -> None:
+    """Issue clusters, hottest first: label, size, heat, adoption, emerging flags."""
+    report = _service().clusters(recompute, _date_opt(since), _date_opt(until))
+    if as_json:
+        _emit(report)
+        return
+    rows = [[c["id"], c["size"], f"{c['heat']:.1f}", _pct(c["adoption"]["adoption_rate"]),
+             _pct(c["adoption"]["implementation_rate"]),
+             ("new " if c["new"] else "") + ("rising" if c["rising"] else ""), c["label"],
+             c["representatives"][0]["title"] if c["representatives"] else ""] for c in report["clusters"]]
+    typer.echo(_table(["id", "size", "heat", "adopted", "implemented", "emerging", "label", "example"], rows))
+    done = " (recomputed)" if report["recomputed"] else ""
+    _log(f"{report['k']} clusters over {report['n_items']} items{done}")
+
+
+@app.command()
+def adoption(
+    by: Annotated[str, typer.Option(help="topic, department, channel, cluster or period")] = "topic",
+    period: Annotated[str | None, typer.Option(help="year, quarter or month")] = None,
+    as_json: JsonOpt = False, since: SinceOpt = None, until: UntilOpt = None,
+) -> None:
+    """Adoption and implementation rates per group (definitions in the JSON output)."""
+    report = _service().adoption(by, period, _date_opt(since), _date_opt(until))
+    if as_json:
+        _emit(report)
+        return
+    rows = [[k, g["n"], g["decided"], g["adopted"], g["partly_adopted"], g["implemented"], g["open"],
+             _pct(g["adoption_rate"]), _pct(g["implementation_rate"])]
+            for k, g in [*report["groups"].items(), ("total", report["total"])]]
+    typer.echo(_table([report["by"], "n", "decided", "adopted", "partly", "implemented", "open", "adoption",
+                       "implementation"], rows))
+
+
+@app.command()
+def duplicates(
+    threshold: Annotated[float | None, typer.Option(help="Cosine; default the service's duplicate threshold.")]
+    = None,
+    k: Annotated[int, typer.Option("-k", help="Neighbours looked at per item.")] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """Groups of suggestions that raise the same issue, over the whole corpus."""
+    report = _service().duplicate_groups(threshold, k)
+    if as_json:
+        _emit(report)
+        return
+    for n, g in enumerate(report["groups"], start=1):
+        typer.echo(f"group {n}: {g['size']} items, cosine {g['min_score']:.3f}-{g['max_score']:.3f}")
+        typer.echo(_table(["id", "external_id", "title"],
+                          [[x["id"], x["external_id"], x["title"]] for x in g["items"]], max_width=60))
+    _log(f"{report['n_groups']} groups, {report['n_items']} items, threshold {report['threshold']}")
 
 
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)

@@ -103,3 +103,16 @@ def test_key_management(client, keys):
     assert client.get("/v1/suggestions", headers=new).status_code == 200
     assert client.delete("/v1/keys/platform", headers=admin).status_code == 204
     assert client.get("/v1/suggestions", headers=new).status_code == 401
+
+
+def test_no_personal_data_in_logs(client, keys, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    client.post("/v1/suggestions", json={"body": "请回电13812345678，身份证430624199204167326"},
+                headers=keys[Role.staff])
+    client.get("/v1/search", params={"q": "13812345678"}, headers=keys[Role.staff])
+    # Everything the server side logged (the test client's own httpx log lines are not the service's).
+    text = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
+    assert "POST /v1/suggestions 201" in text
+    assert "13812345678" not in text and "430624199204167326" not in text

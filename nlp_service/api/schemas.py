@@ -38,7 +38,7 @@ class CorrectionIn(BaseModel):
 
 
 class MergeIn(BaseModel):
-    into: int = Field(..., ge=1, description="the suggestion that absorbs this one (并案)")
+    into: int = Field(..., ge=1, le=2**31 - 1, description="the suggestion that absorbs this one (并案)")
 
 
 class SimilarIn(BaseModel):
