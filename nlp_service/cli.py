@@ -171,7 +171,9 @@ def train(
     label: Annotated[str, typer.Option("--label", help="Label column.")],
     out: Annotated[str, typer.Option("--out", help="Artifact directory to write.")],
     encoding: EncodingOpt = "utf-8",
-    target_precision: Annotated[float, typer.Option(help="Accuracy wanted on auto-routed items.")] = 0.97,
+    target_precision: Annotated[float | None, typer.Option(help="Accuracy wanted on auto-routed items.")] = None,
+    config: Annotated[str | None, typer.Option(help="Training config YAML (training/configs/classifier.yaml).")]
+    = None,
 ) -> None:
     """Train a calibrated classifier from any labelled file and print its held-out report."""
     from pathlib import Path
@@ -189,9 +191,13 @@ def train(
     texts, labels = read_labelled(Path(data), text, label, encoding)
     _log(f"read {len(texts)} rows, {len(set(labels))} labels; segmenting ...")
     docs = [p.segmenter.tokens(p.clean(t)) for t in texts]
-    config = TrainConfig(target_precision=target_precision)
-    model, metrics = train_classifier(docs, labels, config, log=_log)
-    package(model, metrics, Path(out), config, name=Path(out).name, source=Path(data).name,
+    default = _settings().project_root / "training" / "configs" / "classifier.yaml"
+    path = Path(config) if config else default
+    cfg = TrainConfig.from_file(path) if (config or default.is_file()) else TrainConfig()
+    if target_precision is not None:
+        cfg.target_precision = target_precision
+    model, metrics = train_classifier(docs, labels, cfg, log=_log)
+    package(model, metrics, Path(out), cfg, name=Path(out).name, source=Path(data).name,
             checksum=corpus_checksum(texts, labels), n=len(texts), text_columns=text, label_column=label)
     typer.echo(format_report(metrics), err=True)
     _emit({"out": out, "macro_f1": metrics["macro_f1"], "ece": metrics["ece"],
@@ -231,6 +237,29 @@ def route(
         items = [line for line in read_text(file, encoding).splitlines() if line.strip()]
     for t in items:
         _emit({"text": t[:80], **svc.route(t)})
+
+
+@app.command()
+def report(
+    since: Annotated[str, typer.Option(help="First submission date counted, YYYY-MM-DD.")],
+    until: Annotated[str, typer.Option(help="Last submission date counted, YYYY-MM-DD.")],
+    out: Annotated[str, typer.Option("--out", help="File to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="html, xlsx, json or md.")] = "html",
+) -> None:
+    """Topic report for a period: volume, topics, departments, hot and emerging issues, duplicates, adoption,
+    reply times and news coverage, every figure with the ids behind it."""
+    from pathlib import Path
+
+    from tqdm import tqdm
+
+    with tqdm(total=100, desc="report", unit="%", file=sys.stderr, disable=None,
+              bar_format="{desc:<22}{percentage:3.0f}%|{bar}| {elapsed}") as bar:
+        def progress(stage: str, fraction: float) -> None:
+            bar.set_description(f"report: {stage}")
+            bar.update(round(100 * fraction) - bar.n)
+
+        path = _service().report(since, until, fmt, Path(out), progress)
+    _emit({"path": str(path), "format": fmt, "bytes": path.stat().st_size})
 
 
 @app.command()

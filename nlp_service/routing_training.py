@@ -40,8 +40,6 @@ def labelled_items(db: Database) -> list[tuple[int, str, str, str]]:
 
 def train_router(db: Database, pipeline: TextPipeline, out_dir: Path, config: TrainConfig | None = None,
                  log: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
-    # Topic and department must both be right for an item to skip review; 0.9 of those is what staff asked
-    # for on a corpus this size (0.97 leaves nothing to route automatically: see the manifest's curve).
     config = config or TrainConfig(target_precision=0.9)
     items = labelled_items(db)
     if len(items) < 50:

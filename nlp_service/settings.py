@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     max_request_bytes: int = 2_000_000
 
     @property
+    def project_root(self) -> Path:
+        return self.corpora_dir.parent
+
+    @property
     def db_url(self) -> str:
         if self.database_url:
             return self.database_url

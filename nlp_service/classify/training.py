@@ -28,6 +28,22 @@ class TrainConfig:
     target_precision: float = 0.97  # auto-route only where held-out accuracy reaches this
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def from_file(cls, path: Path) -> TrainConfig:
+        """A YAML file of the fields above; unknown keys are an error, so a typo is not silently ignored."""
+        import yaml
+
+        from nlp_service.errors import BadInputError
+
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as e:
+            raise BadInputError(f"cannot read training config {path}: {e}") from e
+        unknown = set(data) - {f for f in cls.__dataclass_fields__ if f != "extra"}
+        if unknown:
+            raise BadInputError(f"{path}: unknown training settings {sorted(unknown)}")
+        return cls(**data, extra={"config_file": str(path.name)})
+
     def model(self) -> TextClassifier:
         return TextClassifier(C=self.C, cv=self.cv, min_df=self.min_df, seed=self.seed)
 
