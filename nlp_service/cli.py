@@ -381,6 +381,53 @@ def duplicates(
     _log(f"{report['n_groups']} groups, {report['n_items']} items, threshold {report['threshold']}")
 
 
+@app.command()
+def embed(
+    data: Annotated[str, typer.Option("--data", help="CSV, XLSX or JSONL.")],
+    text: Annotated[list[str], typer.Option("--text", help="Text column; repeat to join several.")],
+    out: Annotated[str, typer.Option("--out", help="Output .npy: one normalised row per input row, in order.")],
+    encoding: EncodingOpt = "utf-8",
+) -> None:
+    """Embed texts with the default sentence-embedding model, to check it on your own data."""
+    from pathlib import Path
+
+    import numpy as np
+
+    from nlp_service.io.tabular import read_rows
+
+    svc = _service()
+    texts = []
+    for row in read_rows(Path(data), encoding=encoding):
+        missing = [c for c in text if c not in row.values]
+        if missing:
+            from nlp_service.errors import BadInputError
+
+            raise BadInputError(f"{data}: no column {', '.join(map(repr, missing))}")
+        texts.append("\n".join(str(row.values.get(c) or "") for c in text))
+    vecs = svc.encoder.encode([svc.pipeline.clean(t) if t.strip() else t for t in texts])
+    np.save(out, vecs)
+    _emit({"out": out, "rows": int(vecs.shape[0]), "dim": int(vecs.shape[1])})
+
+
+@app.command()
+def index(rebuild: Annotated[bool, typer.Option(help="Drop the saved indexes and rebuild from the database.")]
+          = False) -> None:
+    """Check the search indexes against the database (and repair them), or rebuild them."""
+    svc = _service()
+    _emit(svc.rebuild_indexes(log=_log) if rebuild else svc.indexes.sync(progress=_log))
+
+
+@app.command()
+def similar(
+    text: Annotated[str | None, typer.Argument(help="A new text; or use --id for a stored suggestion.")] = None,
+    id_: Annotated[int | None, typer.Option("--id", help="A stored suggestion: more like this.")] = None,
+    k: Annotated[int, typer.Option("-k")] = 5,
+) -> None:
+    """Similar past proposals with score, status, outcome and why they match."""
+    for item in _service().similar(text, id_, k):
+        _emit(item)
+
+
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 

@@ -71,3 +71,15 @@ class ModelNotReadyError(NLPServiceError):
     """A capability needs a model that has not been built yet."""
 
     code = "E007"
+
+
+class FontMissingError(NLPServiceError):
+    """No installed font can draw Chinese, so charts would show empty boxes (install fonts-noto-cjk)."""
+
+    code = "E008"
+
+
+class JobNotReadyError(NLPServiceError):
+    """A background job's result was asked for before the job finished, or the job failed."""
+
+    code = "E009"

@@ -119,12 +119,27 @@ class Service:
             json.dump(keys, f, indent=1)
         log(f"made a staff and an admin API key for this machine: see {path}")
 
-    def train_router(self, log: Callable[[str], None] = print) -> dict[str, Any]:
+    def train_router(self, log: Callable[[str], None] = print, config: Any = None) -> dict[str, Any]:
+        """Topic + department models from the database, staff corrections included."""
+        from nlp_service.classify.training import TrainConfig
         from nlp_service.routing_training import train_router
 
-        manifest = train_router(self.db, self.pipeline, self.settings.routing_model_dir, log=log)
+        if config is None:
+            path = self.settings.project_root / "training" / "configs" / "routing.yaml"
+            # Topic and department must both be right to skip review; 0.9 of those, not 0.97, on a corpus this
+            # size (0.97 routes nothing automatically: see the coverage curve in the manifest).
+            config = TrainConfig.from_file(path) if path.is_file() else TrainConfig(target_precision=0.9)
+        manifest = train_router(self.db, self.pipeline, self.settings.routing_model_dir, config, log=log)
         self.__dict__.pop("router", None)
         return manifest
+
+    def rebuild_indexes(self, log: Callable[[str], None] = print) -> dict[str, Any]:
+        """Drop the saved vector files and rebuild every index from the database (vectors from its table)."""
+        index_dir = self.settings.data_dir / "indexes"
+        for f in index_dir.glob("vectors-*.npz"):
+            f.unlink()
+        self.__dict__.pop("indexes", None)
+        return self.indexes.sync(progress=log)
 
     # --- routing -----------------------------------------------------------------------------------------
     def route(self, text: str) -> dict[str, Any]:
@@ -308,6 +323,71 @@ class Service:
         if department is not None and department not in tx.department_by_id:
             raise BadInputError(f"unknown department {department!r}")
 
+    # --- reports ---------------------------------------------------------------------------------------
+    @cached_property
+    def report_jobs(self):
+        """Reports built in background threads for the API (state in memory, files in the data dir)."""
+        from nlp_service.reports.jobs import ReportJobs
+
+        return ReportJobs(self)
+
+    def report(self, since: Any, until: Any, fmt: str, out_path: Path,
+               progress: Callable[[str, float], None] | None = None) -> Path:
+        """Build the report for [since, until] and write it as html, xlsx, json or md; returns the path."""
+        from nlp_service.reports import preflight, render
+        from nlp_service.reports.data import build_report
+
+        preflight(fmt)
+        tell = progress or (lambda _s, _f: None)
+        report = build_report(self, since, until, lambda stage, f: tell(stage, 0.9 * f))
+        tell("render", 0.9)
+        path = render(report, fmt, Path(out_path))
+        tell("done", 1.0)
+        return path
+
+    # --- issues: clusters, adoption, duplicates ------------------------------------------------------------
+    def clusters(self, recompute: bool = False, since: Any = None, until: Any = None) -> dict[str, Any]:
+        """Issue clusters of the whole corpus with stable ids, described over the items submitted in
+        [since, until]. Computed and stored on first use or when ``recompute``; otherwise read back."""
+        from nlp_service.cluster_report import build_report
+        from nlp_service.clusters import LOCK, assignments
+
+        store = self.indexes
+        with LOCK, self.db.session() as s:
+            return build_report(s, assignments(s, store, recompute), since, until)
+
+    def adoption(self, by: str, period: str | None = None, since: Any = None, until: Any = None
+                 ) -> dict[str, Any]:
+        """Adoption and implementation rates per topic, department, channel, cluster or period."""
+        from nlp_service.adoption import adoption_stats, check_grouping
+
+        check_grouping(by, period)
+        clusters = None
+        if by == "cluster":
+            from nlp_service.clusters import LOCK, assignments
+
+            store = self.indexes
+            with LOCK, self.db.session() as s:
+                clusters = assignments(s, store).cluster_of
+        with self.db.session() as s:
+            return adoption_stats(s, by, period, since, until, clusters)
+
+    def duplicate_groups(self, threshold: float | None = None, k: int = 10) -> dict[str, Any]:
+        """Groups of suggestions that raise the same issue, over the whole corpus."""
+        from nlp_service.duplicates import find_groups
+        from nlp_service.similar import DUPLICATE_THRESHOLD
+        from nlp_service.storage.models import Suggestion
+
+        threshold = DUPLICATE_THRESHOLD if threshold is None else threshold
+        groups = find_groups(self.indexes.vectors["suggestion"], threshold, k)
+        with self.db.session() as s:
+            rows = {i: s.get(Suggestion, i) for g in groups for i in g.ids}
+            out = [{"size": len(g.ids), "max_score": g.max_score, "min_score": g.min_score, "ids": g.ids,
+                    "items": [{"id": i, "external_id": rows[i].external_id, "title": rows[i].title,
+                               "dup_group": rows[i].dup_group} for i in g.ids if rows[i] is not None]}
+                   for g in groups]
+        return {"threshold": threshold, "k": k, "n_groups": len(out), "n_items": sum(g["size"] for g in out),
+                "groups": out}
 
 def suggestion_view(row: Any, who: Principal) -> dict[str, Any]:
     """What a caller may see of one suggestion: personal data masked unless the role allows it."""

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request, Response
+from fastapi import FastAPI, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
 
 from nlp_service import __version__
 from nlp_service.api import errors
 from nlp_service.api.deps import Admin, Staff, Submitter
 from nlp_service.api.schemas import (
+    ConfirmIn,
     CorrectionIn,
     KeyCreate,
     MergeIn,
+    NewsIn,
+    ReportIn,
     SimilarIn,
     StatusUpdate,
     SuggestionCreate,
@@ -26,8 +31,11 @@ from nlp_service.roles import Role
 from nlp_service.search import MODES, SearchRequest
 from nlp_service.service import Service
 from nlp_service.storage.repository import SuggestionFilter
+from nlp_service.web.router import router as web_router
 
+log = logging.getLogger("nlp_service.api")
 Limit = Annotated[int, Query(ge=1, le=200)]
+ItemId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
@@ -46,6 +54,7 @@ def create_app(service: Service | None = None) -> FastAPI:
     app.state.service = svc
     app.state.metrics = {"requests": 0, "errors_4xx": 0, "errors_5xx": 0, "seconds": 0.0}
     errors.install(app)
+    app.include_router(web_router)
 
     @app.middleware("http")
     async def limits_and_metrics(request: Request, call_next: Any) -> Response:
@@ -55,6 +64,9 @@ def create_app(service: Service | None = None) -> FastAPI:
                                   f"body has {length} bytes; the limit is {svc.settings.max_request_bytes}")
         t0 = time.perf_counter()
         response = await call_next(request)
+        # The path only: query strings (search terms) and bodies may carry personal data, so they never reach logs.
+        log.info("%s %s %d %.1fms", request.method, request.url.path, response.status_code,
+                 (time.perf_counter() - t0) * 1000)
         m = app.state.metrics
         m["requests"] += 1
         m["seconds"] += time.perf_counter() - t0
@@ -89,32 +101,32 @@ def create_app(service: Service | None = None) -> FastAPI:
         return await run_in_threadpool(svc.list_items, flt, offset, limit, who)
 
     @app.get("/v1/suggestions/{sid}", tags=["suggestions"], summary="查看一条建议")
-    async def get_suggestion(sid: int, who: Submitter) -> dict[str, Any]:
+    async def get_suggestion(sid: ItemId, who: Submitter) -> dict[str, Any]:
         return await run_in_threadpool(svc.get, sid, who)
 
     @app.post("/v1/suggestions/{sid}/status", tags=["suggestions"], summary="更新办理状态")
-    async def set_status(sid: int, body: StatusUpdate, who: Staff) -> dict[str, Any]:
+    async def set_status(sid: ItemId, body: StatusUpdate, who: Staff) -> dict[str, Any]:
         return await run_in_threadpool(svc.set_status, sid, body.status, body.date, body.note, who)
 
     @app.post("/v1/suggestions/{sid}/correction", tags=["review"], summary="纠正主题/部门")
-    async def correct(sid: int, body: CorrectionIn, who: Staff) -> dict[str, Any]:
+    async def correct(sid: ItemId, body: CorrectionIn, who: Staff) -> dict[str, Any]:
         return await run_in_threadpool(svc.correct, sid, who, body.topic, body.department)
 
     @app.post("/v1/suggestions/{sid}/accept", tags=["review"], summary="采纳系统分流结果")
-    async def accept(sid: int, who: Staff) -> dict[str, Any]:
+    async def accept(sid: ItemId, who: Staff) -> dict[str, Any]:
         return await run_in_threadpool(svc.accept, sid, who)
 
     @app.post("/v1/suggestions/{sid}/merge", tags=["suggestions"], summary="并案")
-    async def merge(sid: int, body: MergeIn, who: Staff) -> dict[str, Any]:
+    async def merge(sid: ItemId, body: MergeIn, who: Staff) -> dict[str, Any]:
         return await run_in_threadpool(svc.merge, sid, body.into, who)
 
     @app.delete("/v1/suggestions/{sid}", tags=["suggestions"], status_code=204, summary="删除（管理员）")
-    async def delete(sid: int, who: Admin) -> Response:
+    async def delete(sid: ItemId, who: Admin) -> Response:
         await run_in_threadpool(svc.delete, sid, who)
         return Response(status_code=204)
 
     @app.get("/v1/suggestions/{sid}/similar", tags=["similar"], summary="相似的历史建议（更多类似）")
-    async def similar_to(sid: int, who: Staff, k: Annotated[int, Query(ge=1, le=50)] = 5) -> dict[str, Any]:
+    async def similar_to(sid: ItemId, who: Staff, k: Annotated[int, Query(ge=1, le=50)] = 5) -> dict[str, Any]:
         return {"items": await run_in_threadpool(svc.similar, None, sid, k, who)}
 
     # --- routing, similarity, search --------------------------------------------------------------------
@@ -134,11 +146,24 @@ def create_app(service: Service | None = None) -> FastAPI:
                      department: str | None = None, status: str | None = None, channel: str | None = None,
                      submitter_group: str | None = None, place: str | None = None,
                      sort: Annotated[str, Query(pattern="^(relevance|newest|oldest)$")] = "relevance",
-                     like: int | None = None, offset: Offset = 0, limit: Limit = 20) -> dict[str, Any]:
+                     like: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None, offset: Offset = 0,
+                     limit: Limit = 20) -> dict[str, Any]:
         flt = SuggestionFilter(**_filters(since, until, topic, department, status, channel, submitter_group,
                                           place))
         req = SearchRequest(q, mode, kind, flt, sort, offset, limit, like)
         return await run_in_threadpool(svc.search, req, who)
+
+    # --- issues: clusters and adoption -------------------------------------------------------------------
+    @app.get("/v1/clusters", tags=["issues"], summary="议题聚类：标签、规模、代表建议、趋势、热度、采纳")
+    async def clusters(_: Staff, recompute: bool = False, since: date | None = None,
+                       until: date | None = None) -> dict[str, Any]:
+        return await run_in_threadpool(svc.clusters, recompute, since, until)
+
+    @app.get("/v1/adoption", tags=["issues"], summary="采纳率与落实率：按主题、部门、渠道、议题或时间段")
+    async def adoption(_: Staff, by: Annotated[str, Query(pattern="^(topic|department|channel|cluster|period)$")],
+                       period: Annotated[str | None, Query(pattern="^(year|quarter|month)$")] = None,
+                       since: date | None = None, until: date | None = None) -> dict[str, Any]:
+        return await run_in_threadpool(svc.adoption, by, period, since, until)
 
     # --- review -----------------------------------------------------------------------------------------
     @app.get("/v1/review-queue", tags=["review"], summary="待人工审核")
@@ -174,6 +199,34 @@ def create_app(service: Service | None = None) -> FastAPI:
     async def entities(body: TextIn, _: Staff) -> dict[str, Any]:
         ents = await run_in_threadpool(svc.pipeline.entities, body.text)
         return {"entities": [e.to_dict() for e in ents]}
+
+    # --- news -------------------------------------------------------------------------------------------
+    @app.post("/v1/news", tags=["news"], status_code=201, summary="新闻入库：清洗、分类、数字抽取、关联建议")
+    async def ingest_news(body: NewsIn, who: Staff) -> dict[str, Any]:
+        return await run_in_threadpool(svc.news.ingest, body.page, who, body.external_id)
+
+    @app.get("/v1/suggestions/{sid}/news", tags=["news"], summary="报道该建议办理情况的新闻（采纳证据）")
+    async def suggestion_news(sid: ItemId, _: Staff) -> dict[str, Any]:
+        return {"items": await run_in_threadpool(svc.news.evidence, sid)}
+
+    @app.post("/v1/news-links/{link_id}/confirm", tags=["news"], summary="确认/否认新闻与建议的关联")
+    async def confirm_link(link_id: ItemId, body: ConfirmIn, who: Staff) -> dict[str, Any]:
+        return await run_in_threadpool(svc.news.confirm, link_id, body.confirmed, who)
+
+    # --- reports --------------------------------------------------------------------------------------
+    @app.post("/v1/reports", tags=["reports"], status_code=202, summary="生成分析报告（后台任务），返回任务编号")
+    async def start_report(body: ReportIn, who: Staff) -> dict[str, Any]:
+        return await run_in_threadpool(svc.report_jobs.start, body.since, body.until, body.format, who)
+
+    @app.get("/v1/reports/{job_id}", tags=["reports"], summary="报告任务的状态、进度与阶段")
+    def report_status(job_id: str, _: Staff) -> dict[str, Any]:
+        out = svc.report_jobs.status(job_id)
+        return {**out, "file_url": f"/v1/reports/{job_id}/file" if out["status"] == "done" else None}
+
+    @app.get("/v1/reports/{job_id}/file", tags=["reports"], summary="下载生成的报告文件")
+    def report_file(job_id: str, _: Staff) -> FileResponse:
+        path, media_type = svc.report_jobs.file(job_id)
+        return FileResponse(path, media_type=media_type, filename=path.name)
 
     # --- admin ------------------------------------------------------------------------------------------
     @app.get("/v1/keys", tags=["admin"], summary="API 密钥列表")

@@ -10,7 +10,9 @@ from starlette.exceptions import HTTPException
 from nlp_service.errors import (
     ArtifactError,
     BadInputError,
+    FontMissingError,
     ImportFailedError,
+    JobNotReadyError,
     ModelNotReadyError,
     NLPServiceError,
     NotFoundError,
@@ -18,7 +20,8 @@ from nlp_service.errors import (
 )
 
 _STATUS = {BadInputError: 422, RowError: 422, ImportFailedError: 422, NotFoundError: 404,
-           ModelNotReadyError: 503, ArtifactError: 503}
+           ModelNotReadyError: 503, ArtifactError: 503,
+           JobNotReadyError: 409, FontMissingError: 503}
 
 
 def problem(status: int, title: str, detail: str, **extra: object) -> JSONResponse:

@@ -61,3 +61,9 @@ class NewsIn(BaseModel):
 
 class ConfirmIn(BaseModel):
     confirmed: bool = Field(..., examples=[True])
+
+
+class ReportIn(BaseModel):
+    since: dt.date = Field(..., examples=["2025-01-01"], description="first submission date counted (inclusive)")
+    until: dt.date = Field(..., examples=["2025-12-31"], description="last submission date counted (inclusive)")
+    format: str = Field("html", pattern="^(html|xlsx|json|md)$", examples=["html"])

@@ -168,3 +168,27 @@ class Embedding(Base):
     model: Mapped[str] = mapped_column(String(128))
     text_sha1: Mapped[str] = mapped_column(String(40))
     vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class IssueCluster(Base):
+    """One issue cluster as last computed, so its id survives re-clustering (matched by centroid).
+
+    Rows are never deleted: a cluster that no longer matches is marked inactive and its id is not reused.
+    ``members`` lets the next run tell new items from old ones; ``radius`` (a low percentile of the members'
+    cosine to the centroid) says how far from the centre a new item may fall and still belong.
+    """
+
+    __tablename__ = "issue_clusters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    model: Mapped[str] = mapped_column(String(128))  # embedding model of the centroid
+    centroid: Mapped[bytes] = mapped_column(LargeBinary)  # float32, L2-normalised
+    label: Mapped[str] = mapped_column(String(255), default="")
+    keywords: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    radius: Mapped[float] = mapped_column(Float, default=1.0)
+    members: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    is_new: Mapped[bool] = mapped_column(default=False)  # appeared in the last run, matching no earlier cluster
+    active: Mapped[bool] = mapped_column(default=True, index=True)
+    first_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
