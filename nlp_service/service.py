@@ -415,7 +415,10 @@ class NewsDesk:
     """News ingest and linking, kept apart from the Service class so that file stays a thin composer."""
 
     def __init__(self, svc: Service) -> None:
+        from nlp_service.news_links import LINK_THRESHOLD
+
         self.svc = svc
+        self.threshold = LINK_THRESHOLD  # measured for e5-small; another embedding model needs its own
 
     def ingest(self, raw: str, who: Principal = SYSTEM, external_id: str | None = None) -> dict[str, Any]:
         """Clean and parse a page, classify it, pull keywords/entities/figures, store it, link it."""
@@ -462,11 +465,11 @@ class NewsDesk:
                 "keywords": keywords, "entities": entities, "figures": figures, "links": links}
 
     def _links(self, session: Any, text: str, tokens: list[str], vec: Any, published: Any) -> list[dict[str, Any]]:
-        from nlp_service.news_links import LINK_THRESHOLD, NewsQuery, link_candidates
+        from nlp_service.news_links import NewsQuery, link_candidates
 
         cands = link_candidates(session, self.svc.indexes, NewsQuery(text, tokens, vec, published),
                                 self.svc._entity_names)
-        return [c for c in cands if c["score"] >= LINK_THRESHOLD][:5]
+        return [c for c in cands if c["score"] >= self.threshold][:5]
 
     def confirm(self, link_id: int, confirmed: bool, who: Principal) -> dict[str, Any]:
         from nlp_service.storage.models import NewsLink

@@ -70,7 +70,7 @@ class VectorIndex:
                 self._index.remove_ids(_as_ids(ids))
                 for i in ids:
                     del self._vectors[i]
-            return len(ids)
+                return len(ids)
 
     def rebuild(self) -> None:
         """Choose exact or IVF by size and build from the stored vectors."""
