@@ -116,3 +116,12 @@ def test_no_personal_data_in_logs(client, keys, caplog):
     text = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))
     assert "POST /v1/suggestions 201" in text
     assert "13812345678" not in text and "430624199204167326" not in text
+
+
+def test_megabyte_texts_are_refused_with_a_reason(client, keys):
+    staff = keys[Role.staff]
+    big = "路" * 1_000_000
+    r = client.post("/v1/route", json={"text": big}, headers=staff)
+    assert r.status_code in (413, 422) and r.json()["detail"]
+    r = client.post("/v1/route", json={"text": "路" * 150_000 + " " * 100_000}, headers=staff)
+    assert r.status_code == 422 and "at most 200000" in r.json()["detail"]
