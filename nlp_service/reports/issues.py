@@ -7,6 +7,7 @@ each figure (per-month trend ids, previous-period ids), which the charts need.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,33 +21,40 @@ from nlp_service.text.pii import mask_pii
 TOP_CLUSTERS = 10
 EMERGING_MIN_ITEMS = 3  # fewer than this is noise, however fast it grew
 EMERGING_SHARE_RATIO = 1.5  # share of this period's items vs share of the previous period's
-TREND_TOLERANCE = 0.05  # monthly slope, relative to the mean, below which a trend is "steady"
+TREND_TOLERANCE = 0.05  # monthly change of the share, relative to its mean, below which it is "steady"
 
 
-def _direction(counts: list[int]) -> str:
-    """Least-squares slope over the months, relative to the mean count: rising, falling or steady."""
-    if len(counts) < 2 or not any(counts):
+def _direction(counts: list[int], totals: list[int]) -> str:
+    """Slope of the issue's share of each month's items, relative to its mean share: rising, falling, steady.
+
+    Shares, so that a month with more traffic overall does not lift every issue; weighted by the month's
+    total, so that a month with a handful of items (the sparse start of an import) cannot swing the line.
+    """
+    keep = [i for i, t in enumerate(totals) if t]
+    if len(keep) < 2 or not any(counts):
         return "steady"
-    y = np.asarray(counts, float)
-    slope = float(np.polyfit(np.arange(len(y)), y, 1)[0]) / max(y.mean(), 1e-9)
-    return "rising" if slope > TREND_TOLERANCE else "falling" if slope < -TREND_TOLERANCE else "steady"
+    x = np.asarray(keep, float)
+    t = np.asarray([totals[i] for i in keep], float)
+    share = np.asarray([counts[i] for i in keep], float) / t
+    slope = float(np.polyfit(x, share, 1, w=np.sqrt(t))[0])
+    level = float((share * t).sum() / t.sum())
+    rel = slope / max(level, 1e-9)
+    return "rising" if rel > TREND_TOLERANCE else "falling" if rel < -TREND_TOLERANCE else "steady"
 
 
-def trend(ids: list[int], items: Mapping[int, Item], period: Period, first_month: str | None = None
-          ) -> dict[str, Any]:
-    """Monthly counts over the whole period; the direction only from ``first_month`` (the first month with any
-    item at all), so a period that starts before the data does not make every issue look "rising"."""
+def trend(ids: list[int], items: Mapping[int, Item], period: Period, totals: Mapping[str, int]) -> dict[str, Any]:
+    """Monthly counts with their ids over the whole period, and the direction of the issue's share."""
     months: dict[str, list[int]] = {m: [] for m in period.months()}
     for i in ids:
         months[month_key(items[i].submitted)].append(i)
     series = [counted(v, key=k) for k, v in months.items()]
-    start = first_month or ""
-    return {"direction": _direction([s["count"] for s in series if s["key"] >= start]), "series": series}
+    direction = _direction([s["count"] for s in series], [totals.get(s["key"], 0) for s in series])
+    return {"direction": direction, "series": series}
 
 
 def cluster_section(raw: dict[str, Any], items: Mapping[int, Item], period: Period) -> dict[str, Any]:
     """Every cluster with items in the period, hottest first (heat as the Service defines it)."""
-    first = min((month_key(it.submitted) for it in items.values()), default=None)
+    totals = Counter(month_key(it.submitted) for it in items.values())
     out = []
     for c in raw["clusters"]:
         ids = sorted(i for i in c["ids"] if i in items)
@@ -57,7 +65,7 @@ def cluster_section(raw: dict[str, Any], items: Mapping[int, Item], period: Peri
                     "keywords": [k["word"] if isinstance(k, dict) else k for k in c["keywords"]],
                     "size": len(ids), "heat": c["heat"], "likes": c["likes"], "dislikes": c["dislikes"],
                     "share": c["share"], "new": c["new"], "representatives": reps,
-                    "trend": trend(ids, items, period, first), "adoption": c["adoption"]})
+                    "trend": trend(ids, items, period, totals), "adoption": c["adoption"]})
     out.sort(key=lambda c: (-c["heat"], c["id"]))
     clustered = sorted(i for c in out for i in c["ids"])
     return {**counted(clustered), "k": len(out), "top": [c["id"] for c in out[:TOP_CLUSTERS]],

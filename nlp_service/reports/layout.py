@@ -92,7 +92,7 @@ def _clusters(r: dict[str, Any], charts: dict[str, Chart]) -> Section:
                TREND_NAMES[c["trend"]["direction"]], reps], c["ids"])
     heat = r["clusters"]["method"].get("heat", "")
     notes = [f"热度：每条建议按点赞与反对加权、按时间衰减后求和（{heat}）。" if heat else "",
-             "趋势：统计期内各月条数的线性斜率（相对均值）。"]
+             "趋势：该问题占每月建议总数比例的加权线性斜率（相对其平均占比，每月变化超过 5% 为上升或下降）。"]
     return Section("clusters", "热点问题", [n for n in notes if n], [t],
                    [charts[k] for k in ("heat", "trend") if k in charts])
 

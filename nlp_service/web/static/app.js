@@ -66,7 +66,8 @@
     return out;
   }
 
-  const pct = (p) => (typeof p === "number" && isFinite(p) ? `${(p <= 1 ? p * 100 : p).toFixed(1)}%` : "—");
+  const pct = (p) => (typeof p === "number" && isFinite(p) ? `${(p * 100).toFixed(1)}%` : "—");
+  const rate = (r) => pct(r > 1 ? r / 100 : r); // a rate given as 0..1 or as a percentage
   const topicName = (id) => (id ? state.names.topics[id] || id : "—");
   const deptName = (id) => (id ? state.names.departments[id] || id : "—");
   const statusName = (s) => (s ? state.statusNames[s] || s : "—");
@@ -505,7 +506,7 @@
         el("div", {},
           el("span", { class: "item-title" }, c.label || `议题 ${c.id}`),
           typeof c.size === "number" ? el("span", { class: "badge" }, `${c.size} 条`) : null,
-          typeof c.adoption_rate === "number" ? el("span", { class: "badge ok" }, `采纳率 ${pct(c.adoption_rate)}`) : null),
+          typeof c.adoption_rate === "number" ? el("span", { class: "badge ok" }, `采纳率 ${rate(c.adoption_rate)}`) : null),
         words.length ? el("div", { class: "reason" }, el("b", {}, "关键词："), chips(words.slice(0, 12))) : null,
         extra.length ? el("div", { class: "meta" }, extra.map(([k, v]) => el("span", {}, `${k}：${v}`))) : null,
         words.length ? el("button", { type: "button", class: "link small", onclick: () => {
