@@ -5,6 +5,8 @@ FROM python:3.11-slim
 ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 NLP_HOST=0.0.0.0 NLP_DATA_DIR=/var/lib/nlp_service \
     NLP_CORPORA_DIR=/app/corpora NLP_MODELS_DIR=/app/models
 WORKDIR /app
+# Chinese glyphs for the charts in XLSX reports.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
 
 COPY requirements.txt ./
 RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \

@@ -1,5 +1,5 @@
 # The two commands a newcomer needs: `make run` and `make test`. Each sets itself up from nothing.
-.PHONY: run test setup lint bench
+.PHONY: run test setup bench
 
 setup:
 	./scripts/setup.sh
@@ -8,9 +8,9 @@ run: setup
 	.venv/bin/nlp-service serve
 
 test: setup
-	.venv/bin/ruff check nlp_service tests bench
+	.venv/bin/ruff check nlp_service tests bench training
 	.venv/bin/python -m pytest -q
 
 bench: setup
-	.venv/bin/python bench/bench_segment.py
-	.venv/bin/python bench/bench_classify.py
+	for b in segment classify embed duplicates search news_links clusters report load; do \
+	  .venv/bin/python bench/bench_$$b.py || exit 1; done
