@@ -59,14 +59,17 @@ class Service:
         return Encoder(self.settings.embedding_model_dir)  # refuses a missing or broken model with a clear error
 
     @cached_property
-    def indexes(self):
+    def indexes(self):  # noqa: ANN201 - IndexStore
+        store = self._index_store()
+        store.sync()  # checked against the database before anything reads it
+        return store
+
+    def _index_store(self):  # noqa: ANN202 - IndexStore, not yet synced
         from nlp_service.index.store import IndexStore
         from nlp_service.text.normalize import normalize
 
-        store = IndexStore(self.db, self.encoder, self.settings.embedding_model_dir.name,
-                           self.pipeline.segmenter.tokens, self.settings.data_dir / "indexes", clean=normalize)
-        store.sync()
-        return store
+        return IndexStore(self.db, self.encoder, self.settings.embedding_model_dir.name,
+                          self.pipeline.segmenter.tokens, self.settings.data_dir / "indexes", clean=normalize)
 
     @cached_property
     def news(self) -> NewsDesk:
@@ -98,6 +101,8 @@ class Service:
             build_onnx_int8(emb)  # the fast path's int8 copy; a no-op when it is current
         self._local_keys(log)
         log("checking the search indexes against the database ...")
+        if "indexes" not in self.__dict__:
+            self.__dict__["indexes"] = self._index_store()
         report = self.indexes.sync(progress=log)
         log(f"indexes: {report}")
         return seeded
@@ -137,7 +142,7 @@ class Service:
         index_dir = self.settings.data_dir / "indexes"
         for f in index_dir.glob("vectors-*.npz"):
             f.unlink()
-        self.__dict__.pop("indexes", None)
+        self.__dict__["indexes"] = self._index_store()
         return self.indexes.sync(progress=log)
 
     # --- routing -----------------------------------------------------------------------------------------
