@@ -59,12 +59,12 @@ class Service:
         return Encoder(self.settings.embedding_model_dir)  # refuses a missing or broken model with a clear error
 
     @cached_property
-    def indexes(self):  # noqa: ANN201 - IndexStore
+    def indexes(self):
         store = self._index_store()
         store.sync()  # checked against the database before anything reads it
         return store
 
-    def _index_store(self):  # noqa: ANN202 - IndexStore, not yet synced
+    def _index_store(self):
         from nlp_service.index.store import IndexStore
         from nlp_service.text.normalize import normalize
 
