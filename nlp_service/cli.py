@@ -393,17 +393,14 @@ def embed(
 
     import numpy as np
 
-    from nlp_service.io.tabular import read_rows
+    from nlp_service.io.tabular import joined_text, read_rows, require_columns
 
     svc = _service()
-    texts = []
+    texts: list[str] = []
     for row in read_rows(Path(data), encoding=encoding):
-        missing = [c for c in text if c not in row.values]
-        if missing:
-            from nlp_service.errors import BadInputError
-
-            raise BadInputError(f"{data}: no column {', '.join(map(repr, missing))}")
-        texts.append("\n".join(str(row.values.get(c) or "") for c in text))
+        if not texts:
+            require_columns(row, text, data)
+        texts.append(joined_text(row, text))
     vecs = svc.encoder.encode([svc.pipeline.clean(t) if t.strip() else t for t in texts])
     np.save(out, vecs)
     _emit({"out": out, "rows": int(vecs.shape[0]), "dim": int(vecs.shape[1])})

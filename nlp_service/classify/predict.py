@@ -8,8 +8,8 @@ from typing import Any
 
 from nlp_service.classify.artifact import load_artifact
 from nlp_service.classify.model import TextClassifier
-from nlp_service.errors import ArtifactError, BadInputError
-from nlp_service.io.tabular import read_rows
+from nlp_service.errors import ArtifactError
+from nlp_service.io.tabular import joined_text, read_rows, require_columns
 from nlp_service.segment import Segmenter
 from nlp_service.text.normalize import normalize
 
@@ -43,12 +43,9 @@ def predict_file(clf: LoadedClassifier, segmenter: Segmenter, path: Path, text_c
     first = True
     for row in read_rows(path, encoding=encoding):
         if first:
-            missing = [c for c in text_columns if c not in row.values]
-            if missing:
-                raise BadInputError(f"{path}: no column {', '.join(map(repr, missing))}; "
-                                    f"columns are {', '.join(map(str, row.values))}")
+            require_columns(row, list(text_columns), path)
             first = False
-        text = "\n".join(str(row.values.get(c) or "") for c in text_columns)
+        text = joined_text(row, list(text_columns))
         pending.append((row.number, segmenter.tokens(normalize(text))))
         if len(pending) >= batch:
             yield from flush()

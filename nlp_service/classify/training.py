@@ -15,7 +15,7 @@ from nlp_service.classify.artifact import save_artifact
 from nlp_service.classify.evaluate import evaluate, threshold_for_precision
 from nlp_service.classify.model import TextClassifier
 from nlp_service.errors import BadInputError, RowError
-from nlp_service.io.tabular import read_rows
+from nlp_service.io.tabular import joined_text, read_rows, require_columns
 
 
 @dataclass
@@ -54,15 +54,12 @@ def read_labelled(path: Path, text_columns: Sequence[str], label_column: str, en
     texts, labels = [], []
     for row in read_rows(path, encoding=encoding):
         if not texts and not labels:
-            missing = [c for c in [*text_columns, label_column] if c not in row.values]
-            if missing:
-                raise BadInputError(f"{path}: no column {', '.join(map(repr, missing))}; "
-                                    f"columns are {', '.join(map(str, row.values))}")
+            require_columns(row, [*text_columns, label_column], path)
         label = row.values.get(label_column)
         label = "" if label is None else str(label).strip()
         if not label:
             raise RowError(row.number, label_column, "empty label")
-        text = "\n".join(str(row.values.get(c) or "") for c in text_columns).strip()
+        text = joined_text(row, list(text_columns)).strip()
         if not text:
             raise RowError(row.number, text_columns[0], "empty text")
         texts.append(text)

@@ -98,6 +98,19 @@ def read_rows(path: Path, fmt: str | None = None, encoding: str = "utf-8") -> It
     return _jsonl_rows(path, encoding)
 
 
+def require_columns(row: Row, columns: list[str], path: Path | str) -> None:
+    """Checked on the first row: a misspelt column name fails at once, naming the columns the file has."""
+    missing = [c for c in columns if c not in row.values]
+    if missing:
+        raise BadInputError(f"{path}: no column {', '.join(map(repr, missing))}; "
+                            f"columns are {', '.join(map(str, row.values))}")
+
+
+def joined_text(row: Row, columns: list[str]) -> str:
+    """Several text columns as one text, one per line (title and body, say)."""
+    return "\n".join(str(row.values.get(c) or "") for c in columns)
+
+
 def header_of(path: Path, fmt: str | None = None, encoding: str = "utf-8") -> list[str]:
     for row in read_rows(path, fmt, encoding):
         return list(row.values)
