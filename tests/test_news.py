@@ -32,3 +32,23 @@ def test_outcome_news_links_to_its_suggestion_and_can_be_confirmed(service):
     ev = service.news.evidence(sid)
     assert ev and ev[0]["news_id"] == out["id"] and ev[0]["confirmed"] is None
     assert service.news.confirm(ev[0]["link_id"], True, STAFF)["confirmed"] is True
+
+
+SEED_FIGURES = {
+    "000_19441f5b4106aed0.txt": set(),
+    "001_1b4a96568180a86c.txt": set(),
+    "002_cb0f821f9cdfda49.txt": {("submitted", 400.0, "nearly"), ("implemented", 200.0, "more_than"),
+                                 ("written_into_plan", 100.0, "nearly")},
+    "003_7319886ea51dcb29.txt": set(),  # "15个城市", "5个方面": counts, but not of suggestions
+    "004_a56f45a86e3ebe9f.txt": {("written_into_plan", 5.0, "exact"), ("adopted", 12.0, "exact")},
+}
+
+
+@needs_shared(SEEDS)
+def test_figures_on_every_seed_page():
+    from nlp_service.figures import extract_figures
+    from nlp_service.text.news_page import extract_news
+
+    for name, want in SEED_FIGURES.items():
+        body = extract_news((SEEDS / name).read_text(encoding="utf-8")).body
+        assert {(f.kind, f.value, f.qualifier) for f in extract_figures(body)} == want, name
