@@ -24,6 +24,7 @@ class BM25Index:
         self._postings: dict[str, dict[int, int]] = {}  # term -> {slot: tf}
         self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # term -> (slots, tfs), rebuilt lazily
         self._total_len = 0
+        self._len_array: np.ndarray | None = None  # _len as an array, rebuilt after a change
 
     def __len__(self) -> int:
         return len(self._terms)
@@ -37,6 +38,7 @@ class BM25Index:
             slot = len(self._ids)
             self._ids.append(item_id)
             self._len.append(len(tokens))
+            self._len_array = None
             self._slot[item_id] = slot
             counts = Counter(tokens)
             self._terms[item_id] = counts
@@ -77,7 +79,9 @@ class BM25Index:
             if n == 0 or not tokens:
                 return []
             avgdl = self._total_len / n
-            lengths = np.asarray(self._len, dtype=np.float32)
+            if self._len_array is None:
+                self._len_array = np.asarray(self._len, dtype=np.float32)
+            lengths = self._len_array
             scores = np.zeros(len(self._ids), dtype=np.float32)
             for term, qtf in Counter(tokens).items():
                 arr = self._array(term)
@@ -88,8 +92,9 @@ class BM25Index:
                 denom = tfs + self.k1 * (1 - self.b + self.b * lengths[slots] / avgdl)
                 np.add.at(scores, slots, qtf * idf * tfs * (self.k1 + 1) / denom)
             if allowed is not None:
+                slot = self._slot
                 mask = np.zeros(len(scores), dtype=bool)
-                mask[[self._slot[i] for i in allowed if i in self._slot]] = True
+                mask[np.fromiter((slot[i] for i in allowed if i in slot), np.int64)] = True
                 scores[~mask] = 0
             hits = np.nonzero(scores > 0)[0]
             if len(hits) > k:
