@@ -8,9 +8,10 @@ WORKDIR /app
 # Chinese glyphs for the charts in XLSX reports.
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk && rm -rf /var/lib/apt/lists/*
 
-COPY requirements.txt ./
-RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
- && pip install -r requirements.txt
+COPY requirements.txt constraints.txt ./
+# torch first, pinned; point PIP_EXTRA_INDEX_URL at a CPU-only wheel index to keep the image small.
+RUN pip install torch==2.13.0 \
+ && pip install -r requirements.txt -c constraints.txt
 
 COPY pyproject.toml README.md ./
 COPY nlp_service ./nlp_service
