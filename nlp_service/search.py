@@ -71,11 +71,11 @@ def _allowed(session: Session, req: SearchRequest) -> set[int] | None:
             stmt = stmt.where(News.published <= f.until)
         if f.topic:
             stmt = stmt.where(News.topic == f.topic)
-        return None if stmt.whereclause is None else set(session.connection().execute(stmt).scalars())
+        return None if stmt.whereclause is None else set(session.connection().execute(stmt).scalars().all())
     if f == SuggestionFilter():
         return None
     # Core, not ORM, execution: for tens of thousands of ids the ORM's row handling cost more than SQLite did.
-    return set(session.connection().execute(f.apply(select(Suggestion.id))).scalars())
+    return set(session.connection().execute(f.apply(select(Suggestion.id))).scalars().all())
 
 
 def semantic_ranking(store: IndexStore, kind: str, vec: np.ndarray, depth: int,
