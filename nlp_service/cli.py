@@ -411,7 +411,7 @@ def index(rebuild: Annotated[bool, typer.Option(help="Drop the saved indexes and
           = False) -> None:
     """Check the search indexes against the database (and repair them), or rebuild them."""
     svc = _service()
-    _emit(svc.rebuild_indexes(log=_log) if rebuild else svc.indexes.sync(progress=_log))
+    _emit(svc.sync_indexes(log=_log, rebuild=rebuild))
 
 
 @app.command()

@@ -12,7 +12,6 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
 
 from nlp_service.figures import extract_figures
 from nlp_service.segment import Segmenter
@@ -89,16 +88,6 @@ class EntityExtractor:
         self.nlp = build_nlp(segmenter, taxonomy)
         self.taxonomy = taxonomy
 
-    def doc(self, text: str) -> Doc:
-        doc = self.nlp(text)
-        figure_spans = []
-        for f in extract_figures(text):
-            span = doc.char_span(f.start, f.end, label="FIGURE", alignment_mode="expand")
-            if span is not None:
-                figure_spans.append(span)
-        doc.ents = filter_spans(list(doc.ents) + figure_spans)
-        return doc
-
     def extract(self, text: str, clean: bool = True) -> list[Entity]:
         """Figures keep their exact character span even where it cuts a token (有近|百条 -> 近百条)."""
         text = normalize(text) if clean else text
@@ -108,9 +97,6 @@ class EntityExtractor:
                 ents.append(Entity(text[f.start : f.end], "FIGURE", f.start, f.end, f.kind))
         return sorted(ents, key=lambda e: e.start)
 
-    def departments(self, text: str) -> list[str]:
-        """Department ids named in the text, in order of first mention."""
-        return list(dict.fromkeys(e.id for e in self.extract(text) if e.label == "GOV" and e.id))
 
 
 def _entity(span: Span) -> Entity:

@@ -58,11 +58,6 @@ def textrank_keywords(tokens: list[str], k: int = 10, window: int = 5, iteration
     return ranked[:k]
 
 
-def idf_weight(token: str) -> float:
-    idf, median = _idf_table()
-    return idf.get(token, median)
-
-
 def keywords(tokens: list[str], k: int = 10, method: str = "tfidf") -> list[tuple[str, float]]:
     if method == "textrank":
         return textrank_keywords(tokens, k)

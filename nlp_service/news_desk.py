@@ -27,6 +27,7 @@ class NewsDesk:
         from nlp_service.errors import BadInputError
         from nlp_service.figures import extract_figures
         from nlp_service.index.store import item_text
+        from nlp_service.keywords import tfidf_keywords
         from nlp_service.storage.models import News, NewsLink
         from nlp_service.storage.repository import audit
         from nlp_service.text.news_page import extract_news
@@ -40,7 +41,7 @@ class NewsDesk:
             raise BadInputError("no article text found on the page")
         tokens = svc.pipeline.segmenter.tokens(text)
         topic = svc.router.model.topic.predict([tokens], 3)[0]
-        keywords = [w for w, _ in svc.pipeline.keywords(text, 10)]
+        keywords = [w for w, _ in tfidf_keywords(tokens, 10)]  # the tokens above: no second segmentation
         entities = [e.to_dict() for e in svc.pipeline.entities(text) if e.label != "FIGURE"]
         figures = [f.to_dict() for f in extract_figures(text)]
         vec = svc.indexes.embed([text])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,9 +91,6 @@ class Segmenter:
             if not t.isspace() and _WORDLIKE.search(t) and t not in self.stopwords
         ]
 
-    def tokens_many(self, texts: Iterable[str]) -> Iterator[list[str]]:
-        for text in texts:
-            yield self.tokens(text)
 
 
 def build_segmenter(corpora_dir: Path, taxonomy: Taxonomy | None = None, fast: bool = True) -> Segmenter:

@@ -5,7 +5,6 @@ It composes the components and holds no logic of its own beyond deciding what to
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path
@@ -22,7 +21,6 @@ from nlp_service.storage.db import Database
 class Service:
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or Settings()
-        self._lock = threading.Lock()
 
     # --- components, built on first use -------------------------------------------------------------------
     @cached_property
@@ -103,10 +101,7 @@ class Service:
             build_onnx_int8(emb)  # the fast path's int8 copy; a no-op when it is current
         self._local_keys(log)
         log("checking the search indexes against the database ...")
-        if "indexes" not in self.__dict__:
-            self.__dict__["indexes"] = self._index_store()
-        report = self.indexes.sync(progress=log)
-        log(f"indexes: {report}")
+        log(f"indexes: {self.sync_indexes(log)}")
         return seeded
 
     def _local_keys(self, log: Callable[[str], None]) -> None:
@@ -139,13 +134,19 @@ class Service:
         self.__dict__.pop("router", None)
         return manifest
 
-    def rebuild_indexes(self, log: Callable[[str], None] = print) -> dict[str, Any]:
-        """Drop the saved vector files and rebuild every index from the database (vectors from its table)."""
-        index_dir = self.settings.data_dir / "indexes"
-        for f in index_dir.glob("vectors-*.npz"):
-            f.unlink()
-        self.__dict__["indexes"] = self._index_store()
-        return self.indexes.sync(progress=log)
+    def sync_indexes(self, log: Callable[[str], None] = print, rebuild: bool = False) -> dict[str, Any]:
+        """Check the indexes against the database and repair them, once, reporting progress. ``rebuild`` first
+        drops the saved vector files, so everything is rebuilt from the stored vectors."""
+        if rebuild:
+            for f in (self.settings.data_dir / "indexes").glob("vectors-*.npz"):
+                f.unlink()
+            self.__dict__.pop("indexes", None)
+        if "indexes" in self.__dict__:
+            return self.indexes.sync(progress=log)
+        store = self._index_store()
+        report = store.sync(progress=log)
+        self.__dict__["indexes"] = store
+        return report
 
     # --- routing -----------------------------------------------------------------------------------------
     def route(self, text: str) -> dict[str, Any]:

@@ -109,9 +109,3 @@ def require_columns(row: Row, columns: list[str], path: Path | str) -> None:
 def joined_text(row: Row, columns: list[str]) -> str:
     """Several text columns as one text, one per line (title and body, say)."""
     return "\n".join(str(row.values.get(c) or "") for c in columns)
-
-
-def header_of(path: Path, fmt: str | None = None, encoding: str = "utf-8") -> list[str]:
-    for row in read_rows(path, fmt, encoding):
-        return list(row.values)
-    return []
