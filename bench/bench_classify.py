@@ -26,7 +26,7 @@ from sklearn.svm import LinearSVC
 
 from nlp_service.classify.evaluate import evaluate, format_report
 from nlp_service.classify.model import TextClassifier
-from nlp_service.pipeline import TextPipeline
+from nlp_service.text.pipeline import TextPipeline
 
 
 def baseline(train_docs, y_train, test_docs):

@@ -15,7 +15,7 @@ from _common import ROOT  # noqa: F401 - puts the project on the path
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import select
 
-from nlp_service.news_links import LINK_THRESHOLD, NewsQuery, link_candidates
+from nlp_service.news.links import LINK_THRESHOLD, NewsQuery, link_candidates
 from nlp_service.service import Service
 from nlp_service.storage.models import News, NewsLink, Suggestion
 

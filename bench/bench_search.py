@@ -30,11 +30,11 @@ from sqlalchemy import insert
 
 from nlp_service.index.bm25 import BM25Index
 from nlp_service.index.vectors import VectorIndex
-from nlp_service.pipeline import TextPipeline
-from nlp_service.search import SearchRequest, fuse, rrf, run_search
+from nlp_service.search.hybrid import SearchRequest, fuse, rrf, run_search
 from nlp_service.storage.db import Database
 from nlp_service.storage.models import Suggestion
 from nlp_service.storage.repository import SuggestionFilter
+from nlp_service.text.pipeline import TextPipeline
 
 
 def encoder():

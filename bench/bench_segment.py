@@ -9,9 +9,9 @@ import time
 
 from _common import ROOT, SHARED_DATA, need, read_csv
 
-from nlp_service.segment import build_segmenter
-from nlp_service.taxonomy import load_taxonomy
+from nlp_service.domain.taxonomy import load_taxonomy
 from nlp_service.text.normalize import normalize
+from nlp_service.text.segment import build_segmenter
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ def _settings() -> Settings:
 
 
 def _pipeline():
-    from nlp_service.pipeline import TextPipeline
+    from nlp_service.text.pipeline import TextPipeline
 
     s = _settings()
     return TextPipeline(s.corpora_dir, s.max_text_chars)
@@ -82,7 +82,7 @@ def entities(files: FilesArg = None, encoding: EncodingOpt = "utf-8") -> None:
 @app.command()
 def news(files: FilesArg = None, encoding: EncodingOpt = "utf-8") -> None:
     """Extract title, date, source, editor and body from scraped news pages."""
-    from nlp_service.text.news_page import extract_news
+    from nlp_service.news.page import extract_news
 
     for name, text in _inputs(files, encoding):
         page = extract_news(text).to_dict()
@@ -151,8 +151,8 @@ def export(
     """Export suggestions as CSV, XLSX or JSONL."""
     from pathlib import Path
 
-    from nlp_service.records import parse_date
-    from nlp_service.roles import Role
+    from nlp_service.access.roles import Role
+    from nlp_service.domain.records import parse_date
 
     try:
         r = Role(role)
@@ -312,7 +312,7 @@ def _pct(rate: float | None) -> str:
 
 
 def _date_opt(value: str | None) -> Any:
-    from nlp_service.records import parse_date
+    from nlp_service.domain.records import parse_date
 
     try:
         return parse_date(value)
@@ -432,8 +432,8 @@ app.add_typer(keys_app, name="keys")
 @keys_app.command("create")
 def keys_create(name: str, role: Annotated[str, typer.Option(help="submitter, staff or admin")] = "staff") -> None:
     """Make a key; it is printed once and stored only as a hash."""
-    from nlp_service.auth import create_key
-    from nlp_service.roles import Role
+    from nlp_service.access.keys import create_key
+    from nlp_service.access.roles import Role
 
     try:
         r = Role(role)
@@ -444,7 +444,7 @@ def keys_create(name: str, role: Annotated[str, typer.Option(help="submitter, st
 
 @keys_app.command("list")
 def keys_list() -> None:
-    from nlp_service.auth import list_keys
+    from nlp_service.access.keys import list_keys
 
     for k in list_keys(_service().db):
         _emit(k)
@@ -452,7 +452,7 @@ def keys_list() -> None:
 
 @keys_app.command("revoke")
 def keys_revoke(name: str) -> None:
-    from nlp_service.auth import revoke_key
+    from nlp_service.access.keys import revoke_key
 
     revoke_key(_service().db, name, "cli")
     _emit({"name": name, "revoked": True})

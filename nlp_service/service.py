@@ -10,12 +10,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from nlp_service.access.roles import SYSTEM, Principal, Role, may_see_personal_data
+from nlp_service.domain.records import SuggestionIn
 from nlp_service.errors import ModelNotReadyError, NotFoundError
-from nlp_service.pipeline import TextPipeline
-from nlp_service.records import SuggestionIn
-from nlp_service.roles import SYSTEM, Principal, Role, may_see_personal_data
 from nlp_service.settings import Settings
 from nlp_service.storage.db import Database
+from nlp_service.text.pipeline import TextPipeline
 
 
 class Service:
@@ -35,8 +35,8 @@ class Service:
     @cached_property
     def router(self):
         from nlp_service.classify.artifact import load_artifact
-        from nlp_service.department_signals import DepartmentSignals
-        from nlp_service.routing import Router
+        from nlp_service.routing.evidence import DepartmentSignals
+        from nlp_service.routing.router import Router
 
         model_dir = self.settings.routing_model_dir
         if not (model_dir / "manifest.json").is_file():
@@ -71,7 +71,7 @@ class Service:
 
     @cached_property
     def news(self):
-        from nlp_service.news_desk import NewsDesk
+        from nlp_service.services.news import NewsDesk
 
         return NewsDesk(self)
 
@@ -83,7 +83,7 @@ class Service:
     # --- set-up ------------------------------------------------------------------------------------------
     def setup(self, log: Callable[[str], None] = print) -> dict[str, Any]:
         """Everything the run command needs on a fresh machine; steps already done are skipped."""
-        from nlp_service.corpus import seed_database
+        from nlp_service.storage.corpus import seed_database
 
         seeded = seed_database(self.db, self.settings.corpora_dir)
         if seeded["suggestions"]:
@@ -109,7 +109,7 @@ class Service:
         import json
         import os
 
-        from nlp_service.auth import create_key, list_keys
+        from nlp_service.access.keys import create_key, list_keys
 
         if list_keys(self.db):
             return
@@ -123,7 +123,7 @@ class Service:
     def train_router(self, log: Callable[[str], None] = print, config: Any = None) -> dict[str, Any]:
         """Topic + department models from the database, staff corrections included."""
         from nlp_service.classify.training import TrainConfig
-        from nlp_service.routing_training import train_router
+        from nlp_service.routing.training import train_router
 
         if config is None:
             path = self.settings.project_root / "training" / "configs" / "routing.yaml"
@@ -184,7 +184,7 @@ class Service:
     # --- suggestions -------------------------------------------------------------------------------------
     def submit(self, rec: SuggestionIn, who: Principal = SYSTEM) -> dict[str, Any]:
         """Store, route and record the decision in one transaction; the response carries all of it."""
-        from nlp_service.review import record_prediction
+        from nlp_service.routing.review import record_prediction
         from nlp_service.storage.repository import upsert_suggestions
 
         if who.role == Role.submitter:
@@ -204,7 +204,7 @@ class Service:
 
     def _similar(self, session: Any, text: str, vec: Any, place: str | None = None, submitted: Any = None,
                  k: int = 5, exclude: set[int] | None = None) -> list[dict[str, Any]]:
-        from nlp_service.similar import Query, similar_suggestions
+        from nlp_service.search.similar import Query, similar_suggestions
 
         clean = self.pipeline.clean(text)
         q = Query(clean, self.pipeline.segmenter.tokens(clean), vec, place, submitted)
@@ -228,7 +228,7 @@ class Service:
             return self._similar(s, text, vec, place, submitted, k, exclude)
 
     def search(self, req: Any, who: Principal = SYSTEM) -> dict[str, Any]:
-        from nlp_service.search import run_search
+        from nlp_service.search.hybrid import run_search
         from nlp_service.storage.repository import get_suggestion
 
         with self.db.session() as s:
@@ -289,7 +289,7 @@ class Service:
 
     def correct(self, suggestion_id: int, who: Principal, topic: str | None = None,
                 department: str | None = None) -> dict[str, Any]:
-        from nlp_service.review import correct
+        from nlp_service.routing.review import correct
 
         self._check_labels(topic, department)
         with self.db.session() as s:
@@ -298,14 +298,14 @@ class Service:
                 {"field": c.field, "before": c.before, "after": c.after} for c in fixes]}
 
     def accept(self, suggestion_id: int, who: Principal) -> dict[str, Any]:
-        from nlp_service.review import accept
+        from nlp_service.routing.review import accept
 
         with self.db.session() as s:
             fixes = accept(s, suggestion_id, who.name)
             return {"id": suggestion_id, "accepted": {c.field: c.after for c in fixes}}
 
     def review_queue(self, offset: int = 0, limit: int = 50, who: Principal = SYSTEM) -> dict[str, Any]:
-        from nlp_service.review import review_queue
+        from nlp_service.routing.review import review_queue
 
         with self.db.session() as s:
             items, total = review_queue(s, offset, limit)
@@ -316,7 +316,7 @@ class Service:
                     "alternatives": p.detail}} for row, p in items]}
 
     def live_accuracy(self) -> dict[str, Any]:
-        from nlp_service.review import live_accuracy
+        from nlp_service.routing.review import live_accuracy
 
         with self.db.session() as s:
             return live_accuracy(s)
@@ -356,8 +356,8 @@ class Service:
     def clusters(self, recompute: bool = False, since: Any = None, until: Any = None) -> dict[str, Any]:
         """Issue clusters of the whole corpus with stable ids, described over the items submitted in
         [since, until]. Computed and stored on first use or when ``recompute``; otherwise read back."""
-        from nlp_service.cluster_report import build_report
-        from nlp_service.clusters import LOCK, assignments
+        from nlp_service.issues.clusters import LOCK, assignments
+        from nlp_service.issues.report import build_report
 
         store = self.indexes
         with LOCK, self.db.session() as s:
@@ -366,12 +366,12 @@ class Service:
     def adoption(self, by: str, period: str | None = None, since: Any = None, until: Any = None
                  ) -> dict[str, Any]:
         """Adoption and implementation rates per topic, department, channel, cluster or period."""
-        from nlp_service.adoption import adoption_stats, check_grouping
+        from nlp_service.issues.adoption import adoption_stats, check_grouping
 
         check_grouping(by, period)
         clusters = None
         if by == "cluster":
-            from nlp_service.clusters import LOCK, assignments
+            from nlp_service.issues.clusters import LOCK, assignments
 
             store = self.indexes
             with LOCK, self.db.session() as s:
@@ -381,8 +381,8 @@ class Service:
 
     def duplicate_groups(self, threshold: float | None = None, k: int = 10) -> dict[str, Any]:
         """Groups of suggestions that raise the same issue, over the whole corpus."""
-        from nlp_service.duplicates import find_groups
-        from nlp_service.similar import DUPLICATE_THRESHOLD
+        from nlp_service.issues.duplicates import find_groups
+        from nlp_service.search.similar import DUPLICATE_THRESHOLD
         from nlp_service.storage.models import Suggestion
 
         threshold = DUPLICATE_THRESHOLD if threshold is None else threshold

@@ -20,7 +20,7 @@ def needs_shared(path: Path) -> pytest.MarkDecorator:
 
 @pytest.fixture(scope="session")
 def pipeline():
-    from nlp_service.pipeline import TextPipeline
+    from nlp_service.text.pipeline import TextPipeline
 
     return TextPipeline(CORPORA)
 

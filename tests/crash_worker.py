@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fakes import HashingEncoder
 
-from nlp_service.records import SuggestionIn
+from nlp_service.domain.records import SuggestionIn
 from nlp_service.service import Service
 from nlp_service.settings import Settings
 

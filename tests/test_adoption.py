@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from nlp_service.adoption import STATES, adoption_stats, period_key
+from nlp_service.domain.records import OUTCOMES, StatusEventIn, SuggestionIn
 from nlp_service.errors import BadInputError
-from nlp_service.records import OUTCOMES, StatusEventIn, SuggestionIn
+from nlp_service.issues.adoption import STATES, adoption_stats, period_key
 from nlp_service.storage.repository import merge_into, upsert_suggestions
 
 

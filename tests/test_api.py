@@ -3,9 +3,9 @@
 import pytest
 from fastapi.testclient import TestClient
 
+from nlp_service.access.keys import create_key
+from nlp_service.access.roles import Role
 from nlp_service.api.app import create_app
-from nlp_service.auth import create_key
-from nlp_service.roles import Role
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ from conftest import CORPORA, ROOT
 from nlp_service.classify.artifact import load_artifact
 from nlp_service.classify.evaluate import coverage_curve, expected_calibration_error, threshold_for_precision
 from nlp_service.classify.training import TrainConfig, corpus_checksum, package, train_classifier
-from nlp_service.corpus import load_suggestions
 from nlp_service.errors import ArtifactError
+from nlp_service.storage.corpus import load_suggestions
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from nlp_service.access.keys import create_key
+from nlp_service.access.roles import Principal, Role
 from nlp_service.api.app import create_app
-from nlp_service.auth import create_key
-from nlp_service.cluster_report import Item, heat
-from nlp_service.ctfidf import ctfidf
-from nlp_service.kmeans import choose_k, match, refine, unit_rows
-from nlp_service.records import SuggestionIn
-from nlp_service.roles import Principal, Role
+from nlp_service.domain.records import SuggestionIn
+from nlp_service.issues.kmeans import choose_k, match, refine, unit_rows
+from nlp_service.issues.labels import ctfidf
+from nlp_service.issues.report import Item, heat
 
 ADMIN = Principal("cluster-test", Role.admin)
 DRONES = ["无人机禁飞区里天天有人放无人机航拍，螺旋桨嗡嗡响", "无人机航拍飞手在禁飞区放飞，螺旋桨噪声吓到孩子",

@@ -5,8 +5,8 @@ from collections import Counter
 import pytest
 from conftest import CORPORA
 
-from nlp_service.corpus import load_news, load_suggestions
-from nlp_service.records import OUTCOMES, STATUSES
+from nlp_service.domain.records import OUTCOMES, STATUSES
+from nlp_service.storage.corpus import load_news, load_suggestions
 
 
 @pytest.fixture(scope="module")

@@ -22,11 +22,11 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from nlp_service.duplicates import find_groups
+from nlp_service.access.roles import Principal, Role
+from nlp_service.domain.records import SuggestionIn
 from nlp_service.index.vectors import VectorIndex
-from nlp_service.records import SuggestionIn
-from nlp_service.roles import Principal, Role
-from nlp_service.similar import DUPLICATE_THRESHOLD
+from nlp_service.issues.duplicates import find_groups
+from nlp_service.search.similar import DUPLICATE_THRESHOLD
 from nlp_service.storage.models import Suggestion
 
 ADMIN = Principal("dup-test", Role.admin)

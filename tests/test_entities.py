@@ -26,7 +26,7 @@ def test_suggestion_figures(extractor):
 
 
 def test_figure_values():
-    from nlp_service.figures import extract_figures
+    from nlp_service.text.figures import extract_figures
 
     figs = {f.kind: (f.value, f.qualifier) for f in
             extract_figures("建言献策近400条，有200余条已落实，有近百条建设性意见写入镇村五年发展规划。办结率98.6%")}

@@ -4,9 +4,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from nlp_service.access.keys import create_key
+from nlp_service.access.roles import Role
 from nlp_service.api.app import create_app
-from nlp_service.auth import create_key
-from nlp_service.roles import Role
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ import pytest
 from conftest import SHARED_DATA, needs_shared
 from openpyxl import Workbook, load_workbook
 
+from nlp_service.access.roles import Role
 from nlp_service.errors import BadInputError, ImportFailedError
 from nlp_service.io.exporter import export_rows, suggestion_row
 from nlp_service.io.importer import import_file, parse_mapping
-from nlp_service.roles import Role
 from nlp_service.storage import repository as repo
 
 HEADER = ["编号", "主题", "详情", "时间", "点赞"]
@@ -113,7 +113,7 @@ def test_real_messages_with_replies(db):
 
 
 def test_export_masks_by_role_and_defuses_formulas(db, tmp_path):
-    from nlp_service.records import SuggestionIn
+    from nlp_service.domain.records import SuggestionIn
 
     with db.session() as s:
         repo.upsert_suggestions(s, [SuggestionIn(external_id="p", title="=cmd|' /C calc'!A0",

@@ -2,8 +2,8 @@
 
 from conftest import SEEDS, needs_shared
 
-from nlp_service.records import SuggestionIn
-from nlp_service.roles import Principal, Role
+from nlp_service.access.roles import Principal, Role
+from nlp_service.domain.records import SuggestionIn
 
 STAFF = Principal("zhao", Role.staff)
 
@@ -46,8 +46,8 @@ SEED_FIGURES = {
 
 @needs_shared(SEEDS)
 def test_figures_on_every_seed_page():
-    from nlp_service.figures import extract_figures
-    from nlp_service.text.news_page import extract_news
+    from nlp_service.news.page import extract_news
+    from nlp_service.text.figures import extract_figures
 
     for name, want in SEED_FIGURES.items():
         body = extract_news((SEEDS / name).read_text(encoding="utf-8")).body

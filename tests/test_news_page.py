@@ -3,7 +3,7 @@
 import pytest
 from conftest import SEEDS, needs_shared
 
-from nlp_service.text.news_page import extract_news
+from nlp_service.news.page import extract_news
 
 GOLDEN = {
     "000_19441f5b4106aed0.txt": dict(title="从“全镇域”到“全县域”", published=None, source=None, editor="付振强",

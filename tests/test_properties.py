@@ -3,8 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nlp_service.figures import extract_figures
-from nlp_service.text.news_page import extract_news
+from nlp_service.news.page import extract_news
+from nlp_service.text.figures import extract_figures
 from nlp_service.text.pii import find_pii, mask_pii
 
 chinese = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF), max_size=30)

@@ -285,8 +285,8 @@ def client(service):
 
 @pytest.fixture(scope="module")
 def staff(service):
-    from nlp_service.auth import create_key
-    from nlp_service.roles import Role
+    from nlp_service.access.keys import create_key
+    from nlp_service.access.roles import Role
 
     return {"X-API-Key": create_key(service.db, "reports-test-staff", Role.staff)}
 
@@ -309,8 +309,8 @@ def test_api_job_runs_to_completion_and_returns_the_file(client, staff, service)
 
 
 def test_api_refuses_bad_requests(client, staff, service):
-    from nlp_service.auth import create_key
-    from nlp_service.roles import Role
+    from nlp_service.access.keys import create_key
+    from nlp_service.access.roles import Role
 
     r = client.post("/v1/reports", json={"since": "2024-06-01", "until": "2024-01-01"}, headers=staff)
     assert r.status_code == 422 and "is after until" in r.json()["detail"]
@@ -325,7 +325,7 @@ def test_api_refuses_bad_requests(client, staff, service):
 def test_a_failed_or_unfinished_job_has_no_file(tmp_path):
     import threading
 
-    from nlp_service.jobs import JobRegistry
+    from nlp_service.services.jobs import JobRegistry
 
     reg = JobRegistry()
     gate = threading.Event()

@@ -4,9 +4,9 @@ from contextlib import contextmanager
 
 import pytest
 
+from nlp_service.access.roles import Principal, Role
+from nlp_service.domain.records import SuggestionIn
 from nlp_service.errors import BadInputError, NotFoundError
-from nlp_service.records import SuggestionIn
-from nlp_service.roles import Principal, Role
 
 STAFF = Principal("wang", Role.staff)
 
@@ -77,7 +77,7 @@ def test_submit_review_correct_and_live_accuracy(service):
 
 
 def test_corrections_are_used_in_retraining(service):
-    from nlp_service.routing_training import labelled_items
+    from nlp_service.routing.training import labelled_items
 
     sid = service.submit(SuggestionIn(body="路灯坏了好几天"), STAFF)["id"]
     service.correct(sid, STAFF, topic="public_safety", department="yjj")

@@ -2,9 +2,9 @@
 
 from datetime import date
 
-from nlp_service.records import SuggestionIn
-from nlp_service.roles import Principal, Role
-from nlp_service.search import SearchRequest, highlight, rrf
+from nlp_service.access.roles import Principal, Role
+from nlp_service.domain.records import SuggestionIn
+from nlp_service.search.hybrid import SearchRequest, highlight, rrf
 from nlp_service.storage.repository import SuggestionFilter
 
 STAFF = Principal("li", Role.staff)

@@ -1,6 +1,6 @@
 import jieba
 
-from nlp_service.segment import Entry, Segmenter
+from nlp_service.text.segment import Entry, Segmenter
 
 
 def test_domain_terms_are_single_tokens(segmenter):

@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from nlp_service.domain.records import SuggestionIn
 from nlp_service.errors import NotFoundError
-from nlp_service.records import SuggestionIn
 from nlp_service.storage import repository as repo
 from nlp_service.storage.models import AuditEntry, Suggestion
 
@@ -72,7 +72,7 @@ def test_missing_item(db):
 def test_seed_loads_corpus_once(db):
     from conftest import CORPORA
 
-    from nlp_service.corpus import seed_database
+    from nlp_service.storage.corpus import seed_database
 
     first = seed_database(db, CORPORA)
     assert first["suggestions"] >= 1000 and first["news"] >= 150

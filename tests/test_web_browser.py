@@ -51,8 +51,8 @@ def base_url(service):
 
 @pytest.fixture(scope="module")
 def keys(service):
-    from nlp_service.auth import create_key
-    from nlp_service.roles import Role
+    from nlp_service.access.keys import create_key
+    from nlp_service.access.roles import Role
 
     return {"staff": create_key(service.db, "web-browser-staff", Role.staff),
             "submitter": create_key(service.db, "web-browser-submitter", Role.submitter)}
@@ -172,6 +172,6 @@ def test_login_errors_and_missing_clusters(page, keys, base_url):
 
 
 def _suggestion(body: str):
-    from nlp_service.records import SuggestionIn
+    from nlp_service.domain.records import SuggestionIn
 
     return SuggestionIn(body=body)

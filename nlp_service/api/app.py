@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
 from nlp_service import __version__
+from nlp_service.access.roles import Role
 from nlp_service.api import errors
 from nlp_service.api.deps import Admin, Staff, Submitter
 from nlp_service.api.schemas import (
@@ -26,12 +27,11 @@ from nlp_service.api.schemas import (
     SuggestionCreate,
     TextIn,
 )
-from nlp_service.records import SuggestionIn
-from nlp_service.roles import Role
-from nlp_service.search import MODES, SearchRequest
+from nlp_service.api.web import router as web_router
+from nlp_service.domain.records import SuggestionIn
+from nlp_service.search.hybrid import MODES, SearchRequest
 from nlp_service.service import Service
 from nlp_service.storage.repository import SuggestionFilter
-from nlp_service.web.router import router as web_router
 
 log = logging.getLogger("nlp_service.api")
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -231,20 +231,20 @@ def create_app(service: Service | None = None) -> FastAPI:
     # --- admin ------------------------------------------------------------------------------------------
     @app.get("/v1/keys", tags=["admin"], summary="API 密钥列表")
     async def keys(_: Admin) -> dict[str, Any]:
-        from nlp_service.auth import list_keys
+        from nlp_service.access.keys import list_keys
 
         return {"items": await run_in_threadpool(list_keys, svc.db)}
 
     @app.post("/v1/keys", tags=["admin"], status_code=201, summary="创建 API 密钥（只显示一次）")
     async def create_key(body: KeyCreate, who: Admin) -> dict[str, Any]:
-        from nlp_service.auth import create_key
+        from nlp_service.access.keys import create_key
 
         key = await run_in_threadpool(create_key, svc.db, body.name, Role(body.role), who.name)
         return {"name": body.name, "role": body.role, "key": key}
 
     @app.delete("/v1/keys/{name}", tags=["admin"], status_code=204, summary="吊销 API 密钥")
     async def revoke_key(name: str, who: Admin) -> Response:
-        from nlp_service.auth import revoke_key
+        from nlp_service.access.keys import revoke_key
 
         await run_in_threadpool(revoke_key, svc.db, name, who.name)
         return Response(status_code=204)

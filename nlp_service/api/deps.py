@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.concurrency import run_in_threadpool
 
-from nlp_service.auth import authenticate
-from nlp_service.roles import Principal, Role, at_least
+from nlp_service.access.keys import authenticate
+from nlp_service.access.roles import Principal, Role, at_least
 from nlp_service.service import Service
 
 

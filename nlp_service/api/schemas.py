@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from nlp_service.records import STATUSES
+from nlp_service.domain.records import STATUSES
 
 EXAMPLE = "小区门口的红绿灯坏了三天了，早高峰特别堵，请交警部门尽快修复。"
 

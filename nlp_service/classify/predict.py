@@ -10,8 +10,8 @@ from nlp_service.classify.artifact import load_artifact
 from nlp_service.classify.model import TextClassifier
 from nlp_service.errors import ArtifactError
 from nlp_service.io.tabular import joined_text, read_rows, require_columns
-from nlp_service.segment import Segmenter
 from nlp_service.text.normalize import normalize
+from nlp_service.text.segment import Segmenter
 
 
 class LoadedClassifier:

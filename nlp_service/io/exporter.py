@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from nlp_service.access.roles import Role, may_see_personal_data
 from nlp_service.errors import BadInputError
 from nlp_service.io.tabular import FORMATS
-from nlp_service.roles import Role, may_see_personal_data
 from nlp_service.storage.models import Suggestion
 from nlp_service.text.pii import mask_pii
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from nlp_service.domain.records import SuggestionIn
 from nlp_service.errors import BadInputError, ImportFailedError, RowError
 from nlp_service.io.tabular import read_rows
-from nlp_service.records import SuggestionIn
 from nlp_service.storage.db import Database
 from nlp_service.storage.repository import audit, upsert_suggestions
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from nlp_service.records import CHANNELS
+from nlp_service.domain.records import CHANNELS
 from nlp_service.reports.issues import cluster_section, duplicate_section, emerging_section
 from nlp_service.reports.items import Item, count_items, load_coverage, load_items
 from nlp_service.reports.period import Period, make_period

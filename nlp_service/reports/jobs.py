@@ -7,11 +7,11 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nlp_service.access.roles import SYSTEM, Principal
 from nlp_service.errors import JobNotReadyError, NotFoundError
-from nlp_service.jobs import JobRegistry
 from nlp_service.reports import FORMATS, MEDIA_TYPES, preflight
 from nlp_service.reports.period import make_period
-from nlp_service.roles import SYSTEM, Principal
+from nlp_service.services.jobs import JobRegistry
 
 if TYPE_CHECKING:
     from nlp_service.service import Service

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from nlp_service.domain.records import parse_date
 from nlp_service.errors import BadInputError
-from nlp_service.records import parse_date
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from nlp_service.domain.records import SuggestionIn
 from nlp_service.errors import NotFoundError
-from nlp_service.records import SuggestionIn
 from nlp_service.storage.models import AuditEntry, StatusEvent, Suggestion
 
 _FIELDS = ("title", "body", "submitted", "channel", "submitter_group", "submitter", "place", "topic",

@@ -1,4 +1,4 @@
-"""The staff web page: a server-rendered shell and a little JavaScript that calls the JSON API.
+"""The staff web page's files: a server-rendered template and the static JavaScript and CSS it loads.
 
-``nlp_service.web.router.router`` serves it; ``nlp_service.api.app.create_app`` includes it.
+``nlp_service.api.web`` serves them (only ``api/`` imports FastAPI).
 """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from nlp_service.access.roles import SYSTEM, Principal
 from nlp_service.errors import NotFoundError
-from nlp_service.roles import SYSTEM, Principal
 
 if TYPE_CHECKING:
     from nlp_service.service import Service
@@ -15,7 +15,7 @@ class NewsDesk:
     """News ingest and linking for one Service."""
 
     def __init__(self, svc: Service) -> None:
-        from nlp_service.news_links import LINK_THRESHOLD
+        from nlp_service.news.links import LINK_THRESHOLD
 
         self.svc = svc
         self.threshold = LINK_THRESHOLD  # measured for e5-small; another embedding model needs its own
@@ -25,12 +25,12 @@ class NewsDesk:
         from datetime import date
 
         from nlp_service.errors import BadInputError
-        from nlp_service.figures import extract_figures
         from nlp_service.index.store import item_text
-        from nlp_service.keywords import tfidf_keywords
+        from nlp_service.news.page import extract_news
         from nlp_service.storage.models import News, NewsLink
         from nlp_service.storage.repository import audit
-        from nlp_service.text.news_page import extract_news
+        from nlp_service.text.figures import extract_figures
+        from nlp_service.text.keywords import tfidf_keywords
 
         svc = self.svc
         if len(raw) > svc.settings.max_text_chars * 5:
@@ -66,7 +66,7 @@ class NewsDesk:
                 "keywords": keywords, "entities": entities, "figures": figures, "links": links}
 
     def _links(self, session: Any, text: str, tokens: list[str], vec: Any, published: Any) -> list[dict[str, Any]]:
-        from nlp_service.news_links import NewsQuery, link_candidates
+        from nlp_service.news.links import NewsQuery, link_candidates
 
         cands = link_candidates(session, self.svc.indexes, NewsQuery(text, tokens, vec, published),
                                 self.svc._entity_names)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from nlp_service.segment import Segmenter
-from nlp_service.taxonomy import Taxonomy
+from nlp_service.domain.taxonomy import Taxonomy
+from nlp_service.text.segment import Segmenter
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from nlp_service.adoption import ItemOutcome, figures, outcome_of
-from nlp_service.clusters import Assignment
-from nlp_service.kmeans import ITEMS_PER_CLUSTER, MATCH_THRESHOLD, MAX_K, MIN_K
+from nlp_service.issues.adoption import ItemOutcome, figures, outcome_of
+from nlp_service.issues.clusters import Assignment
+from nlp_service.issues.kmeans import ITEMS_PER_CLUSTER, MATCH_THRESHOLD, MAX_K, MIN_K
 from nlp_service.storage.models import Suggestion
 
 HALF_LIFE_DAYS = 180

@@ -27,8 +27,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from nlp_service.domain.records import OUTCOMES
 from nlp_service.errors import BadInputError
-from nlp_service.records import OUTCOMES
 from nlp_service.storage.models import Suggestion
 
 GROUPINGS = ("topic", "department", "channel", "cluster", "period")

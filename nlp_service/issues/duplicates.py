@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nlp_service.index.vectors import VectorIndex
-from nlp_service.similar import DUPLICATE_THRESHOLD
+from nlp_service.search.similar import DUPLICATE_THRESHOLD
 
 NEIGHBOURS = 10
 

@@ -13,9 +13,9 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from nlp_service import __version__
-from nlp_service.records import CHANNELS, STATUS_NAMES
+from nlp_service.domain.records import CHANNELS, STATUS_NAMES
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent.parent / "web"
 STATIC = {"app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"}
 SECURITY_HEADERS = {
     # Only our own files run; the server-escaped highlight HTML can therefore never bring a script with it.

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from nlp_service.domain.records import NewsIn, SuggestionIn
 from nlp_service.errors import BadInputError
-from nlp_service.records import NewsIn, SuggestionIn
 from nlp_service.storage.db import Database
 from nlp_service.storage.models import News, NewsLink, Suggestion
 from nlp_service.storage.repository import audit, find_by_external_ids, upsert_suggestions

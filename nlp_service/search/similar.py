@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
+from nlp_service.domain.records import OUTCOMES, STATUS_NAMES
 from nlp_service.index.store import IndexStore
-from nlp_service.keywords import tfidf_keywords
-from nlp_service.records import OUTCOMES, STATUS_NAMES
 from nlp_service.storage.models import Suggestion
+from nlp_service.text.keywords import tfidf_keywords
 
 # Cosine at or above which two suggestions count as duplicates (the same issue raised again), measured with
 # multilingual-e5-small (bench/bench_duplicates.py): e5 cosines sit in a narrow band (LCQMC positives

@@ -13,10 +13,10 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp_service.figures import extract_figures
-from nlp_service.segment import Segmenter
-from nlp_service.taxonomy import Taxonomy
+from nlp_service.domain.taxonomy import Taxonomy
+from nlp_service.text.figures import extract_figures
 from nlp_service.text.normalize import normalize
+from nlp_service.text.segment import Segmenter
 
 ORGANISATIONS = (
     "新联会", "新的社会阶层人士联谊会", "知联会", "党外知识分子联谊会", "工商联", "工商业联合会", "总商会",

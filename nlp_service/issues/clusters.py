@@ -21,9 +21,8 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from nlp_service.ctfidf import cluster_terms, ctfidf
 from nlp_service.index.store import IndexStore
-from nlp_service.kmeans import (
+from nlp_service.issues.kmeans import (
     assign,
     choose_k,
     drop_empty,
@@ -35,6 +34,7 @@ from nlp_service.kmeans import (
     refine,
     unit_rows,
 )
+from nlp_service.issues.labels import cluster_terms, ctfidf
 from nlp_service.storage.models import IssueCluster, utcnow
 
 N_KEYWORDS = 6

@@ -8,8 +8,8 @@ import secrets
 
 from sqlalchemy import select
 
+from nlp_service.access.roles import Principal, Role
 from nlp_service.errors import BadInputError, NotFoundError
-from nlp_service.roles import Principal, Role
 from nlp_service.storage.db import Database
 from nlp_service.storage.models import ApiKey
 from nlp_service.storage.repository import audit

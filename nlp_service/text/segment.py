@@ -16,7 +16,7 @@ from pathlib import Path
 import jieba
 import rjieba
 
-from nlp_service.taxonomy import Taxonomy
+from nlp_service.domain.taxonomy import Taxonomy
 
 jieba.setLogLevel(logging.WARNING)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nlp_service.classify.model import TextClassifier
-from nlp_service.department_signals import DepartmentEvidence, DepartmentSignals
+from nlp_service.routing.evidence import DepartmentEvidence, DepartmentSignals
 
 MENTION_WEIGHT = 2.0  # log-odds added when the text names the unit (people name the wrong unit at times)
 DUTY_WEIGHT = 2.0  # times the cosine with the best responsibilities line

@@ -13,12 +13,12 @@ from sqlalchemy import select
 from nlp_service.classify.artifact import save_artifact
 from nlp_service.classify.evaluate import evaluate, threshold_for_precision
 from nlp_service.classify.training import TrainConfig, corpus_checksum
-from nlp_service.department_signals import DepartmentSignals
 from nlp_service.errors import BadInputError
-from nlp_service.pipeline import TextPipeline
-from nlp_service.routing import RoutingModel, combine_department
+from nlp_service.routing.evidence import DepartmentSignals
+from nlp_service.routing.router import RoutingModel, combine_department
 from nlp_service.storage.db import Database
 from nlp_service.storage.models import Correction, Suggestion
+from nlp_service.text.pipeline import TextPipeline
 
 
 def labelled_items(db: Database) -> list[tuple[int, str, str, str]]:

@@ -17,8 +17,8 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from nlp_service.index.store import IndexStore
-from nlp_service.keywords import tfidf_keywords
 from nlp_service.storage.models import Suggestion
+from nlp_service.text.keywords import tfidf_keywords
 
 # Words news use when a proposal became reality.
 OUTCOME_CUES = ("采纳", "落实", "建成", "开通", "投用", "投入使用", "完工", "落地", "实现", "解决", "整改", "回应",

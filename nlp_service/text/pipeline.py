@@ -5,12 +5,12 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from nlp_service.entities import Entity, EntityExtractor
+from nlp_service.domain.taxonomy import Taxonomy, load_taxonomy
 from nlp_service.errors import BadInputError
-from nlp_service.keywords import keywords
-from nlp_service.segment import Segmenter, build_segmenter
-from nlp_service.taxonomy import Taxonomy, load_taxonomy
+from nlp_service.text.entities import Entity, EntityExtractor
+from nlp_service.text.keywords import keywords
 from nlp_service.text.normalize import normalize
+from nlp_service.text.segment import Segmenter, build_segmenter
 
 
 class TextPipeline:

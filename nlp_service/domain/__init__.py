@@ -1,0 +1,1 @@
+"""Plain types of the field: records as they arrive, the taxonomy."""

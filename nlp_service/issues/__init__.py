@@ -1,0 +1,1 @@
+"""What many people raise: topical clusters, duplicate groups, adoption rates."""

@@ -1,0 +1,1 @@
+"""News pages: extraction, and links from news to the suggestions they report on."""

@@ -1,0 +1,1 @@
+"""The routing decision: topic and department classifiers, department evidence, training, review."""

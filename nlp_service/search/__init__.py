@@ -1,0 +1,1 @@
+"""Finding past items: hybrid keyword + semantic search, similar items."""
