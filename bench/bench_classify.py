@@ -112,11 +112,11 @@ def routing_latency() -> None:
     texts = ["小区门口的红绿灯坏了三天了，早高峰特别堵，请交警部门尽快修复。",
              "建议在高新区增设一所公办小学，解决学位紧张问题。",
              "楼下烧烤店油烟太大，晚上还很吵，希望环保部门管一管。"] * 34
-    svc.route(texts[0])
+    svc.routing.route(texts[0])
     times = []
     for t in texts:
         t0 = time.perf_counter()
-        svc.route(t)
+        svc.routing.route(t)
         times.append((time.perf_counter() - t0) * 1000)
     tokens_t = []
     for t in texts:

@@ -10,11 +10,14 @@ Run: .venv/bin/python bench/bench_news_links.py
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from _common import ROOT  # noqa: F401 - puts the project on the path
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sqlalchemy import select
 
+from nlp_service.domain.records import item_text
 from nlp_service.news.links import LINK_THRESHOLD, NewsQuery, link_candidates
 from nlp_service.service import Service
 from nlp_service.storage.models import News, NewsLink, Suggestion
@@ -22,7 +25,7 @@ from nlp_service.storage.models import News, NewsLink, Suggestion
 
 def main() -> None:
     svc = Service()
-    svc.setup(log=lambda _m: None)
+    svc.ops.setup(log=lambda _m: None)
     store = svc.indexes
     with svc.db.session() as s:
         gold = {(n, g) for n, g in s.execute(select(NewsLink.news_id, NewsLink.suggestion_id)
@@ -30,10 +33,9 @@ def main() -> None:
         news = s.scalars(select(News).where(News.external_id.is_not(None))).all()
         scored = []
         for n in news:
-            text = f"{n.title}\n{n.body}"
-            vec = store.vectors["news"].vector(n.id)
-            tokens = svc.pipeline.segmenter.tokens(text)
-            for c in link_candidates(s, store, NewsQuery(text, tokens, vec, n.published), svc._entity_names):
+            text = item_text(n.title, n.body)
+            doc = replace(svc.analyzer.analyze(text, vector=False), vector=store.vectors["news"].vector(n.id))
+            for c in link_candidates(s, store, NewsQuery(doc, n.published)):
                 scored.append((n.id, c["suggestion_id"], c["score"], text))
         texts = {i: f"{t}\n{b}" for i, t, b in s.execute(select(Suggestion.id, Suggestion.title, Suggestion.body))}
     tf = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True).fit(list(texts.values()))

@@ -42,7 +42,7 @@ def count(svc: Service) -> int:
 def load(svc: Service, target: int, tmp: Path) -> None:
     """Corpus first, then the real files in order until ``target`` items are stored."""
     t0 = time.perf_counter()
-    svc.setup(log=lambda m: print(f"  setup: {m}"))
+    svc.ops.setup(log=lambda m: print(f"  setup: {m}"))
     for name in FILES:
         room = target - count(svc)
         if room <= 0:
@@ -57,7 +57,7 @@ def load(svc: Service, target: int, tmp: Path) -> None:
             w.writeheader()
             w.writerows(rows)
         t1 = time.perf_counter()
-        rep = svc.import_file(part)
+        rep = svc.suggestions.import_file(part)
         print(f"  imported {rep['inserted']} new, {rep['updated']} updated from {name} "
               f"(with embeddings) in {time.perf_counter() - t1:.0f}s")
     print(f"one-off: loading and embedding took {time.perf_counter() - t0:.0f}s; {count(svc)} items stored")
@@ -86,7 +86,7 @@ def main() -> None:
         stored = s.scalar(select(func.count(IssueCluster.id)))
     if not stored:
         t0 = time.perf_counter()
-        k = len(svc.clusters()["clusters"])
+        k = len(svc.issues.clusters()["clusters"])
         print(f"one-off: first clustering ({k} clusters, stored for later reads) took "
               f"{time.perf_counter() - t0:.1f}s")
 

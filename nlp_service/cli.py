@@ -112,7 +112,7 @@ def _log(msg: str) -> None:
 @app.command()
 def setup() -> None:
     """Create the database, load the embedded corpus and train the default models (skips what is done)."""
-    _service().setup(log=_log)
+    _service().ops.setup(log=_log)
     _log("ready")
 
 
@@ -133,7 +133,7 @@ def import_cmd(
     svc = _service()
     mapping = parse_mapping(map_)
     with tqdm(desc="rows", unit=" rows", file=sys.stderr, disable=None) as bar:
-        report = svc.import_file(Path(path), mapping, mode, encoding, progress=bar.update)
+        report = svc.suggestions.import_file(Path(path), mapping, mode, encoding, progress=bar.update)
     for e in report["errors"][:20]:
         _log(f"skipped row {e['row']}" + (f", column {e['column']!r}" if e["column"] else "") + f": {e['reason']}")
     _emit({k: v for k, v in report.items() if k != "errors"})
@@ -160,7 +160,7 @@ def export(
                    "department": department}
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
-    n = _service().export_file(Path(path), r, **filters)
+    n = _service().suggestions.export_file(Path(path), r, **filters)
     _emit({"path": path, "rows": n})
 
 
@@ -236,7 +236,7 @@ def route(
     if not items:
         items = [line for line in read_text(file, encoding).splitlines() if line.strip()]
     for t in items:
-        _emit({"text": t[:80], **svc.route(t)})
+        _emit({"text": t[:80], **svc.routing.route(t)})
 
 
 @app.command()
@@ -258,7 +258,7 @@ def report(
             bar.set_description(f"report: {stage}")
             bar.update(round(100 * fraction) - bar.n)
 
-        path = _service().report(since, until, fmt, Path(out), progress)
+        path = _service().reports.build(since, until, fmt, Path(out), progress)
     _emit({"path": str(path), "format": fmt, "bytes": path.stat().st_size})
 
 
@@ -275,7 +275,7 @@ def serve(
 
     svc = _service()
     if not skip_setup:
-        svc.setup(log=_log)
+        svc.ops.setup(log=_log)
     s = svc.settings
     h, p = host or s.host, port or s.port
     _log(f"serving on http://{h}:{p}/  (API docs at http://{h}:{p}/docs)")
@@ -331,7 +331,7 @@ def clusters(
     as_json: JsonOpt = False, since: SinceOpt = None, until: UntilOpt = None,
 ) -> None:
     """Issue clusters, hottest first: label, size, heat, adoption, emerging flags."""
-    report = _service().clusters(recompute, _date_opt(since), _date_opt(until))
+    report = _service().issues.clusters(recompute, _date_opt(since), _date_opt(until))
     if as_json:
         _emit(report)
         return
@@ -351,7 +351,7 @@ def adoption(
     as_json: JsonOpt = False, since: SinceOpt = None, until: UntilOpt = None,
 ) -> None:
     """Adoption and implementation rates per group (definitions in the JSON output)."""
-    report = _service().adoption(by, period, _date_opt(since), _date_opt(until))
+    report = _service().issues.adoption(by, period, _date_opt(since), _date_opt(until))
     if as_json:
         _emit(report)
         return
@@ -370,7 +370,7 @@ def duplicates(
     as_json: JsonOpt = False,
 ) -> None:
     """Groups of suggestions that raise the same issue, over the whole corpus."""
-    report = _service().duplicate_groups(threshold, k)
+    report = _service().issues.duplicate_groups(threshold, k)
     if as_json:
         _emit(report)
         return
@@ -411,7 +411,7 @@ def index(rebuild: Annotated[bool, typer.Option(help="Drop the saved indexes and
           = False) -> None:
     """Check the search indexes against the database (and repair them), or rebuild them."""
     svc = _service()
-    _emit(svc.sync_indexes(log=_log, rebuild=rebuild))
+    _emit(svc.ops.sync_indexes(log=_log, rebuild=rebuild))
 
 
 @app.command()
@@ -421,7 +421,7 @@ def similar(
     k: Annotated[int, typer.Option("-k")] = 5,
 ) -> None:
     """Similar past proposals with score, status, outcome and why they match."""
-    for item in _service().similar(text, id_, k):
+    for item in _service().search.similar(text, id_, k):
         _emit(item)
 
 

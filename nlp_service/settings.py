@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from nlp_service.domain.records import MAX_TEXT_CHARS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -22,7 +24,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     review_threshold: float | None = None  # default: the one stored in the routing model
-    max_text_chars: int = 200_000
+    max_text_chars: int = MAX_TEXT_CHARS
     log_level: str = "INFO"
     admin_key: str | None = None  # bootstrap admin API key; make real keys with `nlp-service keys create`
     max_request_bytes: int = 2_000_000

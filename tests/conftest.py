@@ -83,5 +83,5 @@ def service(tmp_path_factory, pipeline):
                            embedding_model=base / "hashing-encoder"))
     svc.__dict__["pipeline"] = pipeline  # share the session's segmenter: building it costs seconds
     svc.__dict__["encoder"] = HashingEncoder()
-    svc.setup(log=lambda _m: None)
+    svc.ops.setup(log=lambda _m: None)
     return svc

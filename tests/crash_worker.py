@@ -31,14 +31,14 @@ def main() -> None:
     data_dir, models_dir, action, arg = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3], sys.argv[4]
     svc = service(data_dir, models_dir)
     svc.indexes  # noqa: B018 - open and sync before the work starts
-    svc.route("预热")  # load the segmenter and the routing model before the clock starts
+    svc.routing.route("预热")  # load the segmenter and the routing model before the clock starts
     print("READY", flush=True)
     if action == "import":
-        report = svc.import_file(Path(arg), mode="all_or_nothing")
+        report = svc.suggestions.import_file(Path(arg), mode="all_or_nothing")
         print(f"ACK import {report['inserted']}", flush=True)
     else:
         for i in range(int(arg)):
-            out = svc.submit(SuggestionIn(external_id=f"c{i}", body=f"第{i}条：小区门口路灯坏了，晚上很黑，编号{i}"))
+            out = svc.suggestions.submit(SuggestionIn(external_id=f"c{i}", body=f"第{i}条：小区门口路灯坏了，晚上很黑，编号{i}"))
             print(f"ACK {out['id']}", flush=True)
             if i % 10 == 9:
                 svc.indexes.save()

@@ -123,11 +123,11 @@ def test_service_agrees_with_the_corpus_files(service):
             expected[(d["channel"], outcome)] += 1
             expected[(d["channel"], "implemented")] += outcome in ("adopted", "partly_adopted") and (
                 "implemented" in statuses)
-    out = service.adoption("channel", until=date(2026, 12, 31))
+    out = service.issues.adoption("channel", until=date(2026, 12, 31))
     for channel in {d["channel"] for d in corpus}:
         g = out["groups"][channel]
         # other tests add undated or open items through the shared service; decided ones come from the corpus
         assert {o: g[o] for o in (*OUTCOMES, "implemented")} == {o: expected[(channel, o)]
                                                                  for o in (*OUTCOMES, "implemented")}
     with pytest.raises(BadInputError):
-        service.adoption("colour")
+        service.issues.adoption("colour")

@@ -125,3 +125,16 @@ def test_megabyte_texts_are_refused_with_a_reason(client, keys):
     assert r.status_code in (413, 422) and r.json()["detail"]
     r = client.post("/v1/route", json={"text": "路" * 150_000 + " " * 100_000}, headers=staff)
     assert r.status_code == 422 and "at most 200000" in r.json()["detail"]
+
+
+def test_metrics_are_prometheus_text_with_route_templates(client, keys):
+    client.get("/v1/suggestions/999999", headers=keys[Role.staff])
+    assert client.get("/metrics", headers=keys[Role.submitter]).status_code == 403
+    r = client.get("/metrics", headers=keys[Role.staff])
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    lines = r.text.splitlines()
+    assert "# TYPE nlp_http_requests_total counter" in lines
+    assert any(x.startswith('nlp_http_requests_total{method="GET",route="/v1/suggestions/{sid}",status="404"}')
+               for x in lines)
+    assert not any("999999" in x for x in lines)  # ids never become labels
+    assert any(x.startswith("nlp_http_request_seconds_bucket{") for x in lines)

@@ -52,7 +52,7 @@ def test_refine_is_a_fixed_point_and_match_is_one_to_one():
 
 def test_heat_counts_likes_and_recency():
     def item(i, day, likes=0):
-        return Item(i, None, "", day, None, likes, 0, None)
+        return Item(i, None, "", day, None, None, None, likes, 0, None, None)
 
     ref = date(2024, 12, 31)
     assert heat([item(1, ref)], ref) == 1.0
@@ -61,7 +61,7 @@ def test_heat_counts_likes_and_recency():
 
 
 def test_every_item_in_exactly_one_cluster_with_real_token_labels(service):
-    report = service.clusters(recompute=True)
+    report = service.issues.clusters(recompute=True)
     indexed = service.indexes.vectors["suggestion"].ids()
     members = [i for c in report["clusters"] for i in c["ids"]]
     assert sorted(members) == sorted(indexed) and report["n_items"] == len(indexed)
@@ -87,31 +87,31 @@ def test_every_item_in_exactly_one_cluster_with_real_token_labels(service):
 
 
 def test_ids_are_stable_when_re_run_and_when_read_back(service):
-    first = service.clusters(recompute=True)
-    again = service.clusters(recompute=True)
-    read = service.clusters()
+    first = service.issues.clusters(recompute=True)
+    again = service.issues.clusters(recompute=True)
+    read = service.issues.clusters()
     assert _membership(first) == _membership(again) == _membership(read)
     assert not any(c["new"] for c in again["clusters"]) and not read["recomputed"] and again["recomputed"]
     assert [c["label"] for c in again["clusters"]] == [c["label"] for c in read["clusters"]]
 
 
 def test_growing_corpus_keeps_ids_and_flags_a_new_issue(service):
-    before = service.clusters(recompute=True)
+    before = service.issues.clusters(recompute=True)
     old = _membership(before)
     target = next(c for c in before["clusters"] if 10 <= c["size"] <= 80)
-    src = service.get(target["representatives"][0]["id"])
+    src = service.suggestions.get(target["representatives"][0]["id"])
     added, new = [], []
     try:
-        near = service.submit(SuggestionIn(title=src["title"] + "（再次反映）", body=src["body"],
+        near = service.suggestions.submit(SuggestionIn(title=src["title"] + "（再次反映）", body=src["body"],
                                            submitted=date(2026, 10, 1)))["id"]
         added.append(near)
-        drones = [service.submit(SuggestionIn(title=t[:12], body=t, submitted=date(2026, 10, 10 + n)))["id"]
+        drones = [service.suggestions.submit(SuggestionIn(title=t[:12], body=t, submitted=date(2026, 10, 10 + n)))["id"]
                   for n, t in enumerate(DRONES)]
         added += drones
-        placed = _membership(service.clusters())  # without re-computation: new items go to the nearest cluster
+        placed = _membership(service.issues.clusters())  # without re-computation: new items go to the nearest cluster
         assert placed[near] == target["id"] and set(placed) == set(old) | set(added)
 
-        after = service.clusters(recompute=True)
+        after = service.issues.clusters(recompute=True)
         now = _membership(after)
         assert now[near] == target["id"] == now[src["id"]]
         new = [c for c in after["clusters"] if c["new"]]
@@ -123,19 +123,19 @@ def test_growing_corpus_keeps_ids_and_flags_a_new_issue(service):
         assert {c["id"] for c in before["clusters"]} <= {c["id"] for c in after["clusters"]}
     finally:
         for i in added:
-            service.delete(i, ADMIN)
-    settled = service.clusters(recompute=True)  # the drone cluster is empty now: retired, its id not reused
+            service.suggestions.delete(i, ADMIN)
+    settled = service.issues.clusters(recompute=True)  # the drone cluster is empty now: retired, its id not reused
     assert new and new[0]["id"] not in {c["id"] for c in settled["clusters"]}
 
 
 def test_window_and_adoption_by_cluster(service):
-    report = service.clusters(since=date(2025, 1, 1), until=date(2025, 12, 31))
+    report = service.issues.clusters(since=date(2025, 1, 1), until=date(2025, 12, 31))
     assert report["n_items"] > 0 and report["since"] == "2025-01-01"
     months = {m for c in report["clusters"] for m in c["trend"]}
     assert months and all(m.startswith("2025-") for m in months)
     assert sum(c["size"] for c in report["clusters"]) == report["n_items"]
-    full = _membership(service.clusters())
-    stats = service.adoption("cluster")
+    full = _membership(service.issues.clusters())
+    stats = service.issues.adoption("cluster")
     assert set(stats["groups"]) == {str(c) for c in set(full.values())}
     for key, g in stats["groups"].items():
         assert all(full[i] == int(key) for i in g["ids"]["decided"])

@@ -84,6 +84,6 @@ def test_kill_during_bulk_import(tmp_path, service):
     with svc.db.session() as s:
         assert s.scalar(select(func.count(Suggestion.id))) == 0  # all or nothing: no partial rows
     agree(svc)
-    report = svc.import_file(big, mode="all_or_nothing")  # and the same import then succeeds whole
+    report = svc.suggestions.import_file(big, mode="all_or_nothing")  # and the same import then succeeds whole
     assert report["inserted"] == 12_000
     assert len(agree(svc)) == 12_000

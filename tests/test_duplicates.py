@@ -68,18 +68,18 @@ def test_groups_do_not_chain():
 
 def test_resubmission_is_grouped_with_the_original(service):
     text = "临江区望江街道锦江花园小区门口的垃圾中转站臭气熏天，夏天根本不敢开窗，希望尽快搬迁或者加装除臭设备"
-    a = service.submit(SuggestionIn(body=text))["id"]
-    b = service.submit(SuggestionIn(body=text.replace("尽快", "早日") + "。"))["id"]
+    a = service.suggestions.submit(SuggestionIn(body=text))["id"]
+    b = service.suggestions.submit(SuggestionIn(body=text.replace("尽快", "早日") + "。"))["id"]
     try:
-        out = service.duplicate_groups(threshold=0.95)
+        out = service.issues.duplicate_groups(threshold=0.95)
         group = next(g for g in out["groups"] if a in g["ids"])
         assert b in group["ids"] and group["max_score"] >= 0.95 and group["min_score"] >= 0.95
         assert out["n_items"] == sum(g["size"] for g in out["groups"])
         assert {"id", "external_id", "title", "dup_group"} <= set(group["items"][0])
-        assert out["threshold"] == 0.95 and service.duplicate_groups()["threshold"] == DUPLICATE_THRESHOLD
+        assert out["threshold"] == 0.95 and service.issues.duplicate_groups()["threshold"] == DUPLICATE_THRESHOLD
     finally:
-        service.delete(a, ADMIN)
-        service.delete(b, ADMIN)
+        service.suggestions.delete(a, ADMIN)
+        service.suggestions.delete(b, ADMIN)
 
 
 def test_marked_duplicates_recovered_with_a_word_level_stand_in(service):

@@ -19,7 +19,7 @@ def test_ingest_seed_page_with_figures(service):
 
 
 def test_outcome_news_links_to_its_suggestion_and_can_be_confirmed(service):
-    sid = service.submit(SuggestionIn(title="建议在柳河镇卫生院增设夜间急诊",
+    sid = service.suggestions.submit(SuggestionIn(title="建议在柳河镇卫生院增设夜间急诊",
                                       body="柳河镇卫生院晚上没有急诊，村民夜里看病要跑四十公里到县城，建议增设夜间急诊。",
                                       submitted="2023-03-01"), STAFF)["id"]
     page = ("柳河镇卫生院夜间急诊正式开诊\n发布时间:2024-01-10 来源:江川日报\n"

@@ -24,7 +24,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def report_and_calls(service):
     """One report for 2024; duplicates at a lower threshold so the fake encoder yields some groups."""
     calls = []
-    real = service.duplicate_groups
+    real = service.issues.duplicate_groups
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(service, "duplicate_groups", lambda threshold=None: real(0.8))
         report = build_report(service, SINCE, UNTIL, lambda stage, f: calls.append((stage, f)))
@@ -135,7 +135,7 @@ def test_duplicate_groups_are_restricted_to_the_period(report):
 @pytest.mark.parametrize("fmt", ["html", "xlsx", "json", "md"])
 def test_every_format_renders(service, tmp_path, fmt):
     seen = []
-    path = service.report(SINCE, UNTIL, fmt, tmp_path / f"r.{fmt}", lambda s, f: seen.append((s, f)))
+    path = service.reports.build(SINCE, UNTIL, fmt, tmp_path / f"r.{fmt}", lambda s, f: seen.append((s, f)))
     assert path.is_file() and path.stat().st_size > 1000
     assert seen[-1] == ("done", 1.0) and ("render", 0.9) in seen
     assert not list(tmp_path.glob(".*.part"))
@@ -150,7 +150,7 @@ def test_every_format_renders(service, tmp_path, fmt):
 def test_html_is_self_contained_with_chinese_titles(service, tmp_path):
     from plotly.offline import get_plotlyjs
 
-    html = service.report(SINCE, UNTIL, "html", tmp_path / "r.html").read_text(encoding="utf-8")
+    html = service.reports.build(SINCE, UNTIL, "html", tmp_path / "r.html").read_text(encoding="utf-8")
     lib = get_plotlyjs()
     assert html.count(lib) == 1  # the library, inlined once
     page = html.replace(lib, "")
@@ -174,7 +174,7 @@ def test_html_escapes_item_text(report, tmp_path):
 def test_xlsx_opens_with_sheets_ids_and_png_charts(service, tmp_path):
     import openpyxl
 
-    path = service.report(SINCE, UNTIL, "xlsx", tmp_path / "r.xlsx")
+    path = service.reports.build(SINCE, UNTIL, "xlsx", tmp_path / "r.xlsx")
     wb = openpyxl.load_workbook(path)
     names = wb.sheetnames
     assert names[0] == "1.概览" and "4.热点问题" in names and "7.采纳与落实" in names
@@ -230,13 +230,13 @@ def test_missing_cjk_font_is_a_clear_error(monkeypatch):
 
 def test_bad_period_and_format_are_refused(service, tmp_path):
     with pytest.raises(BadInputError, match="since 2024-12-31 is after until 2024-01-01"):
-        service.report("2024-12-31", "2024-01-01", "html", tmp_path / "x.html")
+        service.reports.build("2024-12-31", "2024-01-01", "html", tmp_path / "x.html")
     with pytest.raises(BadInputError, match="not a date"):
-        service.report("last year", "2024-01-01", "html", tmp_path / "x.html")
+        service.reports.build("last year", "2024-01-01", "html", tmp_path / "x.html")
     with pytest.raises(BadInputError, match="period: until missing"):
         make_period("2024-01-01", None)
     with pytest.raises(BadInputError, match="unknown report format 'pdf'"):
-        service.report(SINCE, UNTIL, "pdf", tmp_path / "x.pdf")
+        service.reports.build(SINCE, UNTIL, "pdf", tmp_path / "x.pdf")
     assert not list(tmp_path.iterdir())
 
 
@@ -297,7 +297,7 @@ def test_api_job_runs_to_completion_and_returns_the_file(client, staff, service)
     job_id = r.json()["job_id"]
     first = client.get(f"/v1/reports/{job_id}", headers=staff).json()
     assert first["status"] in ("queued", "running", "done") and 0 <= first["progress"] <= 1
-    service.report_jobs.registry.wait(job_id, timeout=120)
+    service.reports.registry.wait(job_id, timeout=120)
     status = client.get(f"/v1/reports/{job_id}", headers=staff).json()
     assert status["status"] == "done", status
     assert status["progress"] == 1.0 and status["stage"] == "done"
@@ -343,13 +343,9 @@ def test_a_failed_or_unfinished_job_has_no_file(tmp_path):
     done = reg.wait(job.id, timeout=10)
     assert done.status == "failed" and "nothing to report" in done.error and done.path is None
 
-    from nlp_service.reports.jobs import ReportJobs
+    from nlp_service.services.reports import ReportService
 
-    class Svc:
-        class settings:
-            data_dir = tmp_path
-
-    rj = ReportJobs(Svc(), reg)
+    rj = ReportService(None, lambda: None, None, tmp_path, reg)
     with pytest.raises(JobNotReadyError, match="nothing to report"):
         rj.file(job.id)
 
@@ -359,7 +355,7 @@ def test_a_failed_or_unfinished_job_has_no_file(tmp_path):
 def test_html_renders_in_headless_chromium(service, tmp_path):
     from PIL import Image
 
-    page = service.report(SINCE, UNTIL, "html", tmp_path / "r.html")
+    page = service.reports.build(SINCE, UNTIL, "html", tmp_path / "r.html")
     shot = tmp_path / "shot.png"
     subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                     "--window-size=1200,2400", "--virtual-time-budget=10000", f"--screenshot={shot}",

@@ -22,7 +22,7 @@ def test_router_manifest_has_held_out_metrics(service):
 
 
 def test_route_names_department_with_reasons(service):
-    r = service.route("学校门口的小卖部卖三无辣条，希望市场监管局来查一查")
+    r = service.routing.route("学校门口的小卖部卖三无辣条，希望市场监管局来查一查")
     assert r["department"]["id"] == "scjgj"
     assert r["department"]["reason"]["named_in_text"] == "市场监管局"
     assert len(r["departments"]) == 3
@@ -33,13 +33,13 @@ def test_route_names_department_with_reasons(service):
 
 
 def test_alias_and_full_name_give_the_same_unit(service):
-    a = service.route("市交运委应该增加公交班次")["departments"]
-    b = service.route("交通运输局应该增加公交班次")["departments"]
+    a = service.routing.route("市交运委应该增加公交班次")["departments"]
+    b = service.routing.route("交通运输局应该增加公交班次")["departments"]
     assert a[0]["id"] == b[0]["id"] == "jtj"
 
 
 def test_responsibility_line_is_evidence(service):
-    r = service.route("小区二次供水水箱好久没清洗了，水压也不足，经常停水")
+    r = service.routing.route("小区二次供水水箱好久没清洗了，水压也不足，经常停水")
     ids = [d["id"] for d in r["departments"]]
     assert "swj" in ids
     assert any("responsibility" in d["reason"] for d in r["departments"])
@@ -58,38 +58,38 @@ def threshold(service, value):
 
 def test_submit_review_correct_and_live_accuracy(service):
     with threshold(service, 0.0):  # confident enough for anything: routed straight away
-        out = service.submit(SuggestionIn(title="建议", body="希望多开几条公交线路到高新区，上班太难了"), STAFF)
+        out = service.suggestions.submit(SuggestionIn(title="建议", body="希望多开几条公交线路到高新区，上班太难了"), STAFF)
     sid = out["id"]
     assert out["routing"]["model_version"].startswith("routing@") and not out["routing"]["needs_review"]
     with threshold(service, 1.01):  # never confident enough: waits for a person
-        queued = service.submit(SuggestionIn(body="那个事情一直没人管，麻烦看看"), STAFF)["id"]
-    queue = service.review_queue()
+        queued = service.suggestions.submit(SuggestionIn(body="那个事情一直没人管，麻烦看看"), STAFF)["id"]
+    queue = service.routing.review_queue()
     assert queued in [i["id"] for i in queue["items"]] and sid not in [i["id"] for i in queue["items"]]
-    service.correct(queued, STAFF, topic="city_management", department="cgj")
-    assert queued not in [i["id"] for i in service.review_queue()["items"]]
-    service.accept(sid, STAFF)
-    acc = service.live_accuracy()
+    service.routing.correct(queued, STAFF, topic="city_management", department="cgj")
+    assert queued not in [i["id"] for i in service.routing.review_queue()["items"]]
+    service.routing.accept(sid, STAFF)
+    acc = service.routing.live_accuracy()
     assert acc["topic"]["reviewed"] >= 2 and 0 <= acc["topic"]["accuracy"] <= 1
-    got = service.get(queued, STAFF)
+    got = service.suggestions.get(queued, STAFF)
     assert (got["topic"], got["department"]) == ("city_management", "cgj")
     with pytest.raises(BadInputError):
-        service.correct(queued, STAFF, topic="no_such_topic")
+        service.routing.correct(queued, STAFF, topic="no_such_topic")
 
 
 def test_corrections_are_used_in_retraining(service):
     from nlp_service.routing.training import labelled_items
 
-    sid = service.submit(SuggestionIn(body="路灯坏了好几天"), STAFF)["id"]
-    service.correct(sid, STAFF, topic="public_safety", department="yjj")
+    sid = service.suggestions.submit(SuggestionIn(body="路灯坏了好几天"), STAFF)["id"]
+    service.routing.correct(sid, STAFF, topic="public_safety", department="yjj")
     items = {i[0]: i for i in labelled_items(service.db)}
     assert items[sid][2:] == ("public_safety", "yjj")
 
 
 def test_submitter_sees_only_own_items_and_no_personal_data_of_others(service):
     alice, bob = Principal("alice", Role.submitter), Principal("bob", Role.submitter)
-    sid = service.submit(SuggestionIn(body="我的电话13912345678，楼下烧烤油烟太大"), alice)["id"]
-    assert "13912345678" in service.get(sid, alice)["body"]
+    sid = service.suggestions.submit(SuggestionIn(body="我的电话13912345678，楼下烧烤油烟太大"), alice)["id"]
+    assert "13912345678" in service.suggestions.get(sid, alice)["body"]
     with pytest.raises(NotFoundError):
-        service.get(sid, bob)
-    assert "13912345678" not in service.get(sid, STAFF)["body"]
-    assert "13912345678" in service.get(sid, Principal("root", Role.admin))["body"]
+        service.suggestions.get(sid, bob)
+    assert "13912345678" not in service.suggestions.get(sid, STAFF)["body"]
+    assert "13912345678" in service.suggestions.get(sid, Principal("root", Role.admin))["body"]

@@ -114,7 +114,7 @@ def test_desk_accept_search_and_review(page, keys, service, monkeypatch):
 
     card.locator("[data-action=accept]").click()
     expect(card.locator(".done")).to_contain_text("已采纳")
-    stored = service.get(sid)
+    stored = service.suggestions.get(sid)
     routed_topic = stored["topic"]
     assert routed_topic and stored["department"]
 
@@ -130,7 +130,7 @@ def test_desk_accept_search_and_review(page, keys, service, monkeypatch):
     expect(page.locator("#search-list > li").first).to_be_visible()
 
     # 待审核: a second suggestion waits in the queue; correct its topic there.
-    other = service.submit(_suggestion("楼下烧烤店油烟太大，晚上窗户都不敢开"))["id"]
+    other = service.suggestions.submit(_suggestion("楼下烧烤店油烟太大，晚上窗户都不敢开"))["id"]
     page.get_by_role("tab", name="待审核").click()
     item = page.locator(f"#review-list > li[data-id='{other}']")
     expect(item).to_be_visible()
@@ -144,7 +144,7 @@ def test_desk_accept_search_and_review(page, keys, service, monkeypatch):
     topic_select.select_option(new_topic)
     item.get_by_role("button", name="提交纠正").click()
     expect(item.locator(".done")).to_contain_text("已纠正")
-    assert service.get(other)["topic"] == new_topic
+    assert service.suggestions.get(other)["topic"] == new_topic
 
 
 def test_login_errors_and_missing_clusters(page, keys, base_url):

@@ -20,7 +20,7 @@ def main() -> None:
     ap.add_argument("--config", type=Path, default=Path(__file__).parent / "configs" / "routing.yaml")
     args = ap.parse_args()
     svc = Service()
-    manifest = svc.train_router(log=print, config=TrainConfig.from_file(args.config))
+    manifest = svc.routing.train(log=print, config=TrainConfig.from_file(args.config))
     print(f"wrote {svc.settings.routing_model_dir} (review threshold {manifest['review_threshold']:.3f})")
 
 

@@ -9,12 +9,13 @@ from typing import Annotated, Any
 
 from fastapi import FastAPI, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, PlainTextResponse
 
 from nlp_service import __version__
 from nlp_service.access.roles import Role
 from nlp_service.api import errors
 from nlp_service.api.deps import Admin, Staff, Submitter
+from nlp_service.api.metrics import ApiMetrics
 from nlp_service.api.schemas import (
     ConfirmIn,
     CorrectionIn,
@@ -52,7 +53,7 @@ def create_app(service: Service | None = None) -> FastAPI:
                   description="建言献策、提案建议与12345留言的文本挖掘、分流、检索服务。"
                               "认证：请求头 X-API-Key（或 Authorization: Bearer）。")
     app.state.service = svc
-    app.state.metrics = {"requests": 0, "errors_4xx": 0, "errors_5xx": 0, "seconds": 0.0}
+    app.state.metrics = metrics = ApiMetrics()
     errors.install(app)
     app.include_router(web_router)
 
@@ -65,15 +66,10 @@ def create_app(service: Service | None = None) -> FastAPI:
         t0 = time.perf_counter()
         response = await call_next(request)
         # The path only: query strings (search terms) and bodies may carry personal data, so they never reach logs.
-        log.info("%s %s %d %.1fms", request.method, request.url.path, response.status_code,
-                 (time.perf_counter() - t0) * 1000)
-        m = app.state.metrics
-        m["requests"] += 1
-        m["seconds"] += time.perf_counter() - t0
-        if 400 <= response.status_code < 500:
-            m["errors_4xx"] += 1
-        elif response.status_code >= 500:
-            m["errors_5xx"] += 1
+        seconds = time.perf_counter() - t0
+        log.info("%s %s %d %.1fms", request.method, request.url.path, response.status_code, seconds * 1000)
+        route = request.scope.get("route")
+        metrics.observe(request.method, getattr(route, "path", "unmatched"), response.status_code, seconds)
         return response
 
     # --- ops --------------------------------------------------------------------------------------------
@@ -81,15 +77,16 @@ def create_app(service: Service | None = None) -> FastAPI:
     def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/metrics", tags=["ops"], summary="请求计数与耗时")
-    def metrics(_: Staff) -> dict[str, Any]:
-        return dict(app.state.metrics)
+    @app.get("/metrics", tags=["ops"], summary="Prometheus 指标：请求数与耗时（文本格式）",
+             response_class=PlainTextResponse)
+    def prometheus_metrics(_: Staff) -> Response:
+        return Response(metrics.render(), media_type=metrics.content_type)
 
     # --- suggestions ------------------------------------------------------------------------------------
     @app.post("/v1/suggestions", tags=["suggestions"], status_code=201,
               summary="提交建议：入库、分流、相似与重复检测，一次返回")
     async def submit(body: SuggestionCreate, who: Submitter) -> dict[str, Any]:
-        return await run_in_threadpool(svc.submit, SuggestionIn(**body.model_dump()), who)
+        return await run_in_threadpool(svc.suggestions.submit, SuggestionIn(**body.model_dump()), who)
 
     @app.get("/v1/suggestions", tags=["suggestions"], summary="建议列表（提交者只看到自己的）")
     async def list_suggestions(who: Submitter, since: date | None = None, until: date | None = None,
@@ -98,45 +95,45 @@ def create_app(service: Service | None = None) -> FastAPI:
                                submitter_group: str | None = None, place: str | None = None,
                                offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
         flt = _filters(since, until, topic, department, status, channel, submitter_group, place)
-        return await run_in_threadpool(svc.list_items, flt, offset, limit, who)
+        return await run_in_threadpool(svc.suggestions.list_items, flt, offset, limit, who)
 
     @app.get("/v1/suggestions/{sid}", tags=["suggestions"], summary="查看一条建议")
     async def get_suggestion(sid: ItemId, who: Submitter) -> dict[str, Any]:
-        return await run_in_threadpool(svc.get, sid, who)
+        return await run_in_threadpool(svc.suggestions.get, sid, who)
 
     @app.post("/v1/suggestions/{sid}/status", tags=["suggestions"], summary="更新办理状态")
     async def set_status(sid: ItemId, body: StatusUpdate, who: Staff) -> dict[str, Any]:
-        return await run_in_threadpool(svc.set_status, sid, body.status, body.date, body.note, who)
+        return await run_in_threadpool(svc.suggestions.set_status, sid, body.status, body.date, body.note, who)
 
     @app.post("/v1/suggestions/{sid}/correction", tags=["review"], summary="纠正主题/部门")
     async def correct(sid: ItemId, body: CorrectionIn, who: Staff) -> dict[str, Any]:
-        return await run_in_threadpool(svc.correct, sid, who, body.topic, body.department)
+        return await run_in_threadpool(svc.routing.correct, sid, who, body.topic, body.department)
 
     @app.post("/v1/suggestions/{sid}/accept", tags=["review"], summary="采纳系统分流结果")
     async def accept(sid: ItemId, who: Staff) -> dict[str, Any]:
-        return await run_in_threadpool(svc.accept, sid, who)
+        return await run_in_threadpool(svc.routing.accept, sid, who)
 
     @app.post("/v1/suggestions/{sid}/merge", tags=["suggestions"], summary="并案")
     async def merge(sid: ItemId, body: MergeIn, who: Staff) -> dict[str, Any]:
-        return await run_in_threadpool(svc.merge, sid, body.into, who)
+        return await run_in_threadpool(svc.suggestions.merge, sid, body.into, who)
 
     @app.delete("/v1/suggestions/{sid}", tags=["suggestions"], status_code=204, summary="删除（管理员）")
     async def delete(sid: ItemId, who: Admin) -> Response:
-        await run_in_threadpool(svc.delete, sid, who)
+        await run_in_threadpool(svc.suggestions.delete, sid, who)
         return Response(status_code=204)
 
     @app.get("/v1/suggestions/{sid}/similar", tags=["similar"], summary="相似的历史建议（更多类似）")
     async def similar_to(sid: ItemId, who: Staff, k: Annotated[int, Query(ge=1, le=50)] = 5) -> dict[str, Any]:
-        return {"items": await run_in_threadpool(svc.similar, None, sid, k, who)}
+        return {"items": await run_in_threadpool(svc.search.similar, None, sid, k, who)}
 
     # --- routing, similarity, search --------------------------------------------------------------------
     @app.post("/v1/route", tags=["routing"], summary="分流：主题与责任部门（不入库）")
     async def route(body: TextIn, _: Staff) -> dict[str, Any]:
-        return await run_in_threadpool(svc.route, body.text)
+        return await run_in_threadpool(svc.routing.route, body.text)
 
     @app.post("/v1/similar", tags=["similar"], summary="相似的历史建议与重复标记")
     async def similar(body: SimilarIn, who: Staff) -> dict[str, Any]:
-        return {"items": await run_in_threadpool(svc.similar, body.text, None, body.k, who)}
+        return {"items": await run_in_threadpool(svc.search.similar, body.text, None, body.k, who)}
 
     @app.get("/v1/search", tags=["search"], summary="检索：关键词 + 语义，支持筛选")
     async def search(who: Staff, q: Annotated[str, Query(max_length=2000)] = "",
@@ -151,28 +148,28 @@ def create_app(service: Service | None = None) -> FastAPI:
         flt = SuggestionFilter(**_filters(since, until, topic, department, status, channel, submitter_group,
                                           place))
         req = SearchRequest(q, mode, kind, flt, sort, offset, limit, like)
-        return await run_in_threadpool(svc.search, req, who)
+        return await run_in_threadpool(svc.search.search, req, who)
 
     # --- issues: clusters and adoption -------------------------------------------------------------------
     @app.get("/v1/clusters", tags=["issues"], summary="议题聚类：标签、规模、代表建议、趋势、热度、采纳")
     async def clusters(_: Staff, recompute: bool = False, since: date | None = None,
                        until: date | None = None) -> dict[str, Any]:
-        return await run_in_threadpool(svc.clusters, recompute, since, until)
+        return await run_in_threadpool(svc.issues.clusters, recompute, since, until)
 
     @app.get("/v1/adoption", tags=["issues"], summary="采纳率与落实率：按主题、部门、渠道、议题或时间段")
     async def adoption(_: Staff, by: Annotated[str, Query(pattern="^(topic|department|channel|cluster|period)$")],
                        period: Annotated[str | None, Query(pattern="^(year|quarter|month)$")] = None,
                        since: date | None = None, until: date | None = None) -> dict[str, Any]:
-        return await run_in_threadpool(svc.adoption, by, period, since, until)
+        return await run_in_threadpool(svc.issues.adoption, by, period, since, until)
 
     # --- review -----------------------------------------------------------------------------------------
     @app.get("/v1/review-queue", tags=["review"], summary="待人工审核")
     async def review_queue(who: Staff, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
-        return await run_in_threadpool(svc.review_queue, offset, limit, who)
+        return await run_in_threadpool(svc.routing.review_queue, offset, limit, who)
 
     @app.get("/v1/accuracy", tags=["review"], summary="基于人工审核的实时准确率")
     async def accuracy(_: Staff) -> dict[str, Any]:
-        return await run_in_threadpool(svc.live_accuracy)
+        return await run_in_threadpool(svc.routing.live_accuracy)
 
     @app.get("/v1/taxonomy", tags=["routing"], summary="主题与部门")
     def taxonomy(_: Submitter) -> dict[str, Any]:
@@ -216,16 +213,16 @@ def create_app(service: Service | None = None) -> FastAPI:
     # --- reports --------------------------------------------------------------------------------------
     @app.post("/v1/reports", tags=["reports"], status_code=202, summary="生成分析报告（后台任务），返回任务编号")
     async def start_report(body: ReportIn, who: Staff) -> dict[str, Any]:
-        return await run_in_threadpool(svc.report_jobs.start, body.since, body.until, body.format, who)
+        return await run_in_threadpool(svc.reports.start, body.since, body.until, body.format, who)
 
     @app.get("/v1/reports/{job_id}", tags=["reports"], summary="报告任务的状态、进度与阶段")
     def report_status(job_id: str, _: Staff) -> dict[str, Any]:
-        out = svc.report_jobs.status(job_id)
+        out = svc.reports.status(job_id)
         return {**out, "file_url": f"/v1/reports/{job_id}/file" if out["status"] == "done" else None}
 
     @app.get("/v1/reports/{job_id}/file", tags=["reports"], summary="下载生成的报告文件")
     def report_file(job_id: str, _: Staff) -> FileResponse:
-        path, media_type = svc.report_jobs.file(job_id)
+        path, media_type = svc.reports.file(job_id)
         return FileResponse(path, media_type=media_type, filename=path.name)
 
     # --- admin ------------------------------------------------------------------------------------------

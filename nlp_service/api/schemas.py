@@ -6,18 +6,18 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from nlp_service.domain.records import STATUSES
+from nlp_service.domain.records import MAX_TEXT_CHARS, STATUSES
 
 EXAMPLE = "小区门口的红绿灯坏了三天了，早高峰特别堵，请交警部门尽快修复。"
 
 
 class TextIn(BaseModel):
-    text: str = Field(..., min_length=1, max_length=200_000, examples=[EXAMPLE])
+    text: str = Field(..., min_length=1, max_length=MAX_TEXT_CHARS, examples=[EXAMPLE])
 
 
 class SuggestionCreate(BaseModel):
     title: str = Field("", max_length=1000, examples=["建议在创新大道增设地铁过街通道"])
-    body: str = Field(..., min_length=1, max_length=200_000,
+    body: str = Field(..., min_length=1, max_length=MAX_TEXT_CHARS,
                       examples=["创新大道地铁站B口附近没有过街设施，上下班高峰行人只能横穿马路，建议增设过街通道。"])
     external_id: str | None = Field(None, max_length=128, examples=["12345-20240501-0001"])
     submitted: dt.date | None = None
@@ -42,7 +42,8 @@ class MergeIn(BaseModel):
 
 
 class SimilarIn(BaseModel):
-    text: str = Field(..., min_length=1, max_length=200_000, examples=["地铁站出口共享单车乱停，堵住了盲道"])
+    text: str = Field(..., min_length=1, max_length=MAX_TEXT_CHARS,
+                      examples=["地铁站出口共享单车乱停，堵住了盲道"])
     k: int = Field(5, ge=1, le=50)
 
 

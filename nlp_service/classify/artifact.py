@@ -3,11 +3,8 @@ it did) and ``model.joblib``. Loading checks the checksum and the versions and r
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -16,6 +13,7 @@ from typing import Any
 import joblib
 
 from nlp_service.errors import ArtifactError
+from nlp_service.storage.files import atomic_dir, sha256_file
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -23,14 +21,6 @@ MODEL_FILE = "model.joblib"
 # Pickles are only safe with the same scikit-learn minor version; these must match to load.
 _STRICT = ("scikit-learn",)
 _RECORDED = ("scikit-learn", "numpy", "scipy", "jieba", "rjieba", "nlp_service")
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def library_versions() -> dict[str, str]:
@@ -49,9 +39,7 @@ def _minor(v: str) -> str:
 
 def save_artifact(obj: Any, out_dir: Path, manifest: dict[str, Any]) -> Path:
     """Write to a temporary directory beside ``out_dir`` and swap it in, so a crash leaves the old one."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
+    with atomic_dir(out_dir) as tmp:
         joblib.dump(obj, tmp / MODEL_FILE, compress=3)
         full = {
             "format_version": FORMAT_VERSION,
@@ -61,17 +49,6 @@ def save_artifact(obj: Any, out_dir: Path, manifest: dict[str, Any]) -> Path:
             "files": {MODEL_FILE: sha256_file(tmp / MODEL_FILE)},
         }
         (tmp / MANIFEST).write_text(json.dumps(full, ensure_ascii=False, indent=2), encoding="utf-8")
-        if out_dir.exists():
-            old = out_dir.with_name(out_dir.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            out_dir.rename(old)
-            tmp.rename(out_dir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir
 
 

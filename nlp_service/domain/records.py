@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from nlp_service.errors import BadInputError
+
 STATUSES = ("received", "assigned", "replied", "adopted", "partly_adopted", "reference", "not_adopted",
             "implemented", "merged")
 OUTCOMES = ("adopted", "partly_adopted", "reference", "not_adopted")
@@ -17,7 +19,23 @@ STATUS_NAMES = {"received": "已受理", "assigned": "已交办", "replied": "�
 CHANNELS = {"jianyan": "建言献策", "hotline": "12345热线", "cppcc_proposal": "政协提案",
             "npc_suggestion": "人大代表建议", "online_message": "网上留言"}
 
+# Longest text accepted anywhere (a suggestion's body, an API text, a reply); a scraped news page may be
+# NEWS_PAGE_FACTOR times longer, since most of a page is navigation the cleaner drops.
+MAX_TEXT_CHARS = 200_000
+NEWS_PAGE_FACTOR = 5
+
 _DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+
+
+def item_text(title: str | None, body: str | None) -> str:
+    """Title and body as one text: what the classifiers and the indexes see, and what is stored."""
+    return "\n".join(x for x in (title, body) if x)
+
+
+def check_length(text: str, limit: int = MAX_TEXT_CHARS, what: str = "text") -> str:
+    if len(text) > limit:
+        raise BadInputError(f"{what} has {len(text)} characters; the limit is {limit}")
+    return text
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -59,7 +77,7 @@ class SuggestionIn(BaseModel):
 
     external_id: str | None = Field(None, max_length=128)
     title: str = Field("", max_length=1000)
-    body: str = Field("", max_length=200_000)
+    body: str = Field("", max_length=MAX_TEXT_CHARS)
     submitted: dt.date | None = None
     channel: str | None = Field(None, max_length=64)
     submitter_group: str | None = Field(None, max_length=64)
@@ -68,7 +86,7 @@ class SuggestionIn(BaseModel):
     topic: str | None = Field(None, max_length=64)
     department: str | None = Field(None, max_length=64)
     status: str | None = None
-    reply: str | None = Field(None, max_length=200_000)
+    reply: str | None = Field(None, max_length=MAX_TEXT_CHARS)
     replied: dt.date | None = None
     likes: int | None = Field(None, ge=0)
     dislikes: int | None = Field(None, ge=0)
@@ -102,7 +120,7 @@ class SuggestionIn(BaseModel):
     @property
     def text(self) -> str:
         """Title and body as one text: what the classifiers and the indexes see."""
-        return "\n".join(x for x in (self.title, self.body) if x)
+        return item_text(self.title, self.body)
 
     def current_status(self) -> str:
         if self.status_history:
@@ -115,7 +133,7 @@ class NewsIn(BaseModel):
 
     external_id: str | None = Field(None, max_length=128)
     title: str = Field("", max_length=1000)
-    body: str = Field("", max_length=500_000)
+    body: str = Field("", max_length=MAX_TEXT_CHARS * NEWS_PAGE_FACTOR)
     published: dt.date | None = None
     source: str | None = Field(None, max_length=128)
     editor: str | None = Field(None, max_length=64)

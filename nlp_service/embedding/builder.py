@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from nlp_service.classify.artifact import sha256_file
 from nlp_service.errors import ArtifactError
+from nlp_service.storage.files import atomic_dir, sha256_file
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -332,14 +332,9 @@ def _swap_in(tmp: Path, out_dir: Path) -> None:
     """Replace ``out_dir`` by ``tmp`` with renames, so readers see the old build or the new one, never half."""
     for path in tmp.rglob("*"):
         path.chmod(0o755 if path.is_dir() else 0o644)
-    if out_dir.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-old-", dir=out_dir.parent))
-        old.rmdir()
-        out_dir.rename(old)
-        tmp.rename(out_dir)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        tmp.rename(out_dir)
+    with atomic_dir(out_dir) as target:
+        target.rmdir()
+        tmp.rename(target)
 
 
 def build_e5_small(out_dir: Path, dtype: str = "float32", source: Path | None = None) -> Path:

@@ -19,10 +19,12 @@ import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from nlp_service.domain.records import item_text
 from nlp_service.index.bm25 import BM25Index
 from nlp_service.index.vectors import VectorIndex
 from nlp_service.storage.db import Database
 from nlp_service.storage.models import Embedding, News, Suggestion
+from nlp_service.text.document import Document
 
 log = logging.getLogger(__name__)
 KINDS = ("suggestion", "news")
@@ -37,10 +39,6 @@ class TextEncoder(Protocol):
 
 def text_sha1(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
-
-
-def item_text(title: str | None, body: str | None) -> str:
-    return "\n".join(x for x in (title, body) if x)
 
 
 @dataclass
@@ -68,32 +66,37 @@ class IndexStore:
         self.vectors = {k: VectorIndex(encoder.dim) for k in KINDS}
         self.keywords = {k: BM25Index() for k in KINDS}
         self._write_lock = threading.Lock()
+        self._sync_lock = threading.RLock()
+        self.synced = False
 
     # --- writing ------------------------------------------------------------------------------------------
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encoder.encode([self.clean(t) for t in texts])
+    def documents(self, texts: Sequence[str]) -> list[Document]:
+        """Stored texts as Documents for the indexes (no entities): what ``add`` and ``sync`` index."""
+        cleans = [self.clean(t) for t in texts]
+        vecs = self.encoder.encode(cleans) if cleans else np.zeros((0, self.encoder.dim), np.float32)
+        return [Document(t, c, self.tokenize(c), v) for t, c, v in zip(texts, cleans, vecs, strict=True)]
 
-    def stage(self, session: Session, kind: str, ids: Sequence[int], texts: Sequence[str],
-              vectors: np.ndarray) -> None:
+    def stage(self, session: Session, kind: str, ids: Sequence[int], docs: Sequence[Document]) -> None:
         """Write vectors in the caller's transaction: the item and its vector commit together."""
-        for item_id, text, vec in zip(ids, texts, vectors, strict=True):
-            session.merge(Embedding(kind=kind, item_id=item_id, model=self.model_name, text_sha1=text_sha1(text),
-                                    vector=np.asarray(vec, np.float32).tobytes()))
+        for item_id, doc in zip(ids, docs, strict=True):
+            vector = np.asarray(doc.vector, np.float32).tobytes()
+            session.merge(Embedding(kind=kind, item_id=item_id, model=self.model_name,
+                                    text_sha1=text_sha1(doc.text), vector=vector))
 
-    def publish(self, kind: str, ids: Sequence[int], texts: Sequence[str], vectors: np.ndarray) -> None:
+    def publish(self, kind: str, ids: Sequence[int], docs: Sequence[Document]) -> None:
         """After commit: make the items searchable."""
-        self.vectors[kind].upsert(list(ids), vectors)
-        for item_id, text in zip(ids, texts, strict=True):
-            self.keywords[kind].upsert(item_id, self.tokenize(self.clean(text)))
+        self.vectors[kind].upsert(list(ids), np.stack([d.vector for d in docs]))
+        for item_id, doc in zip(ids, docs, strict=True):
+            self.keywords[kind].upsert(item_id, doc.tokens)
 
     def add(self, kind: str, ids: Sequence[int], texts: Sequence[str]) -> None:
         """Embed, store and publish items already committed (imports, backfills)."""
         for start in range(0, len(ids), 256):
-            chunk_ids, chunk_texts = list(ids[start : start + 256]), list(texts[start : start + 256])
-            vecs = self.embed(chunk_texts)
+            chunk_ids = list(ids[start : start + 256])
+            docs = self.documents(texts[start : start + 256])
             with self.db.session() as s:
-                self.stage(s, kind, chunk_ids, chunk_texts, vecs)
-            self.publish(kind, chunk_ids, chunk_texts, vecs)
+                self.stage(s, kind, chunk_ids, docs)
+            self.publish(kind, chunk_ids, docs)
 
     def remove(self, kind: str, ids: Iterable[int]) -> None:
         ids = list(ids)
@@ -112,15 +115,24 @@ class IndexStore:
         return self.index_dir / f"vectors-{kind}.npz"
 
     # --- start-up -----------------------------------------------------------------------------------------
-    def sync(self, progress: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
-        """Make the indexes agree with the database; returns what had to be done, per kind."""
-        out = {}
-        for kind in KINDS:
-            out[kind] = self._sync_kind(kind, progress).to_dict()
-        self.save()
+    def sync(self, progress: Callable[[str], None] = lambda _m: None, rebuild: bool = False) -> dict[str, Any]:
+        """Make the indexes agree with the database; returns what had to be done, per kind. ``rebuild``
+        ignores the saved vector files and builds from the stored vectors."""
+        with self._sync_lock:
+            out = {kind: self._sync_kind(kind, progress, rebuild).to_dict() for kind in KINDS}
+            self.save()
+            self.synced = True
         return out
 
-    def _sync_kind(self, kind: str, progress: Callable[[str], None]) -> SyncReport:
+    def ensure_synced(self) -> IndexStore:
+        """Sync once per process before the first read; later calls return at once."""
+        if not self.synced:
+            with self._sync_lock:
+                if not self.synced:
+                    self.sync()
+        return self
+
+    def _sync_kind(self, kind: str, progress: Callable[[str], None], rebuild: bool = False) -> SyncReport:
         table = _TABLE[kind]
         report = SyncReport()
         with self.db.session() as s:
@@ -137,15 +149,14 @@ class IndexStore:
             progress(f"embedding {len(todo)} {kind} texts")
             for start in range(0, len(todo), 256):
                 chunk = todo[start : start + 256]
-                texts = [items[i] for i in chunk]
-                vecs = self.embed(texts)
+                docs = self.documents([items[i] for i in chunk])
                 with self.db.session() as s:
-                    self.stage(s, kind, chunk, texts, vecs)
+                    self.stage(s, kind, chunk, docs)
             report.embedded = len(todo)
         # Vectors: from the saved file where it agrees with the table, repaired where it does not.
         path = self._path(kind)
         index = VectorIndex(self.encoder.dim)
-        if path.is_file():
+        if path.is_file() and not rebuild:
             try:
                 loaded, meta = VectorIndex.load(path)
                 if meta.get("model") == self.model_name and loaded.dim == self.encoder.dim:

@@ -14,6 +14,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from nlp_service.storage.files import atomic_file
+
 EXACT_LIMIT = 50_000
 
 
@@ -117,13 +119,11 @@ class VectorIndex:
         with self._lock:
             ids = _as_ids(list(self._vectors))
             vecs = np.stack(list(self._vectors.values())) if len(ids) else np.zeros((0, self.dim), np.float32)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + ".tmp.npz")
             info = {"dim": self.dim, "count": len(ids), **(meta or {})}
-            np.savez(tmp, ids=ids, vectors=vecs, meta=np.array(json.dumps(info)))
-            with open(tmp, "rb") as f:
+            with atomic_file(path) as tmp, open(tmp, "wb") as f:
+                np.savez(f, ids=ids, vectors=vecs, meta=np.array(json.dumps(info)))
+                f.flush()
                 os.fsync(f.fileno())
-            tmp.replace(path)
 
     @classmethod
     def load(cls, path: Path, exact_limit: int = EXACT_LIMIT) -> tuple[VectorIndex, dict]:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 from nlp_service.domain.records import OUTCOMES
 from nlp_service.errors import BadInputError
 from nlp_service.storage.models import Suggestion
+from nlp_service.storage.query import in_period
 
 GROUPINGS = ("topic", "department", "channel", "cluster", "period")
 PERIODS = ("year", "quarter", "month")
@@ -74,11 +75,8 @@ def outcome_of(row: Suggestion) -> ItemOutcome:
 
 
 def item_outcomes(session: Session, since: date | None = None, until: date | None = None) -> list[ItemOutcome]:
-    stmt = select(Suggestion).options(selectinload(Suggestion.events)).order_by(Suggestion.id)
-    if since is not None:
-        stmt = stmt.where(Suggestion.submitted >= since)
-    if until is not None:
-        stmt = stmt.where(Suggestion.submitted <= until)
+    stmt = in_period(select(Suggestion).options(selectinload(Suggestion.events)).order_by(Suggestion.id),
+                     Suggestion.submitted, since, until)
     return [outcome_of(row) for row in session.scalars(stmt)]
 
 

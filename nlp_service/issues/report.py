@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
-from nlp_service.issues.adoption import ItemOutcome, figures, outcome_of
+from nlp_service.issues.adoption import figures
 from nlp_service.issues.clusters import Assignment
+from nlp_service.issues.items import Item, load_items
 from nlp_service.issues.kmeans import ITEMS_PER_CLUSTER, MATCH_THRESHOLD, MAX_K, MIN_K
-from nlp_service.storage.models import Suggestion
 
 HALF_LIFE_DAYS = 180
 DISLIKE_WEIGHT = 0.5
@@ -42,28 +40,6 @@ METHOD = {
     "rising": f"share of the last {RECENT_DAYS} days >= {RISING_RATIO} x the share before, and"
               f" >= {RISING_MIN_ITEMS} recent items",
 }
-
-
-@dataclass(frozen=True)
-class Item:
-    id: int
-    external_id: str | None
-    title: str
-    submitted: date | None
-    topic: str | None
-    likes: int
-    dislikes: int
-    outcome: ItemOutcome
-
-
-def load_items(session: Session, since: date | None = None, until: date | None = None) -> dict[int, Item]:
-    stmt = select(Suggestion).options(selectinload(Suggestion.events))
-    if since is not None:
-        stmt = stmt.where(Suggestion.submitted >= since)
-    if until is not None:
-        stmt = stmt.where(Suggestion.submitted <= until)
-    return {r.id: Item(r.id, r.external_id, r.title, r.submitted, r.topic, r.likes or 0, r.dislikes or 0,
-                       outcome_of(r)) for r in session.scalars(stmt)}
 
 
 def heat(items: list[Item], reference: date | None) -> float:

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import numpy as np
 from sqlalchemy.orm import Session
 
+from nlp_service.domain.records import item_text
 from nlp_service.index.store import IndexStore
 from nlp_service.storage.models import Suggestion
+from nlp_service.text.document import Document
 from nlp_service.text.keywords import tfidf_keywords
 
 # Words news use when a proposal became reality.
@@ -28,23 +29,19 @@ LINK_THRESHOLD = 0.94  # chosen with bench/bench_news_links.py on half of the co
 
 @dataclass(frozen=True)
 class NewsQuery:
-    text: str
-    tokens: list[str]
-    vector: np.ndarray
+    doc: Document
     published: date | None
 
 
-def link_candidates(session: Session, store: IndexStore, q: NewsQuery, names: set[str], k: int = 20
-                    ) -> list[dict[str, Any]]:
+def link_candidates(session: Session, store: IndexStore, q: NewsQuery, k: int = 20) -> list[dict[str, Any]]:
     """Scored candidates, best first; callers keep those above LINK_THRESHOLD."""
     index = store.vectors["suggestion"]
-    _, ids = index.search(q.vector[None, :], k)
-    keyword_terms = [w for w, _ in tfidf_keywords(q.tokens, 12)]
+    _, ids = index.search(q.doc.vector[None, :], k)
+    keyword_terms = [w for w, _ in tfidf_keywords(q.doc.tokens, 12)]
     cands = {int(i) for i in ids[0] if i >= 0}
     cands |= {i for i, _ in store.keywords["suggestion"].search(keyword_terms, k)}
-    semantic = {i: float(index.vector(i) @ q.vector) for i in cands if index.vector(i) is not None}
-    cue = any(c in q.text for c in OUTCOME_CUES)
-    q_names = {n for n in names if n in q.text}
+    semantic = {i: float(index.vector(i) @ q.doc.vector) for i in cands if index.vector(i) is not None}
+    cue = any(c in q.doc.clean for c in OUTCOME_CUES)
     out = []
     for sid, cos in semantic.items():
         row = session.get(Suggestion, sid)
@@ -52,8 +49,8 @@ def link_candidates(session: Session, store: IndexStore, q: NewsQuery, names: se
             continue
         if q.published and row.submitted and row.submitted > q.published:
             continue  # news cannot report on a suggestion made after it
-        text = f"{row.title}\n{row.body}"
-        shared_names = sorted(n for n in q_names if n in text)
+        text = item_text(row.title, row.body)
+        shared_names = sorted(n for n in q.doc.names if n in text)
         terms = store.keywords["suggestion"].terms_of(sid)
         shared_kw = [w for w in keyword_terms if w in terms]
         score = cos

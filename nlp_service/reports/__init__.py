@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nlp_service.errors import BadInputError
+from nlp_service.storage.files import atomic_file
 
 FORMATS = {"html": ".html", "xlsx": ".xlsx", "json": ".json", "md": ".md"}
 MEDIA_TYPES = {"html": "text/html; charset=utf-8", "json": "application/json",
@@ -56,11 +57,6 @@ def _renderer(fmt: str) -> Callable[[dict[str, Any], Path], Path]:
 def render(report: dict[str, Any], fmt: str, path: Path) -> Path:
     """Write the report; a temporary file is renamed into place so a reader never sees half a report."""
     check_format(fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
+    with atomic_file(path) as tmp:
         _renderer(fmt)(report, tmp)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from nlp_service.reports.items import Item
+from nlp_service.issues.items import Item
 from nlp_service.reports.period import Period, month_key
 from nlp_service.reports.sections import counted
 from nlp_service.text.pii import mask_pii

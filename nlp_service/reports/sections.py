@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from nlp_service.reports.items import Coverage, Item
+from nlp_service.issues.items import Item
+from nlp_service.reports.items import Coverage
 from nlp_service.reports.period import Period, month_key
 
 UNKNOWN = "unknown"

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from nlp_service.classify.artifact import load_artifact
 from nlp_service.classify.model import TextClassifier
 from nlp_service.routing.evidence import DepartmentEvidence, DepartmentSignals
+from nlp_service.text.document import Document
+from nlp_service.text.pipeline import TextPipeline
 
 MENTION_WEIGHT = 2.0  # log-odds added when the text names the unit (people name the wrong unit at times)
 DUTY_WEIGHT = 2.0  # times the cosine with the best responsibilities line
@@ -44,11 +48,12 @@ class Router:
         self.version = version
         self.names = names  # id -> display name, for topics and departments
 
-    def route(self, text: str, tokens: list[str], k: int = 3) -> dict[str, Any]:
+    def route(self, doc: Document, k: int = 3) -> dict[str, Any]:
+        tokens = doc.tokens
         tp = self.model.topic.predict([tokens], k)[0]
         dm = self.model.department
         raw = dict(zip(dm.classes_, map(float, dm.predict_proba([tokens])[0]), strict=True))
-        ev = self.signals.evidence(text, tokens)
+        ev = self.signals.evidence(doc.clean, tokens)
         combined = combine_department(raw, ev)
         ranked = sorted(combined.items(), key=lambda kv: -kv[1])[:k]
         departments = []
@@ -73,3 +78,14 @@ class Router:
             "threshold": self.threshold,
             "model_version": self.version,
         }
+
+
+def load_router(model_dir: Path, pipeline: TextPipeline, threshold: float | None = None) -> Router:
+    """The routing artifact with its evidence; ``threshold`` overrides the review threshold it stores."""
+    model, manifest = load_artifact(model_dir)
+    tx = pipeline.taxonomy
+    names = {t.id: t.name for t in tx.topics} | {d.id: d.name for d in tx.departments}
+    if threshold is None:
+        threshold = manifest.get("review_threshold", 0.5)
+    return Router(model, DepartmentSignals(tx, pipeline.segmenter), threshold, f"routing@{manifest['created']}",
+                  names)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from nlp_service.index.store import IndexStore
 from nlp_service.storage.models import News, Suggestion
+from nlp_service.storage.query import in_period
 from nlp_service.storage.repository import SuggestionFilter
 
 RRF_K = 60
@@ -64,11 +65,7 @@ def fuse(keyword: list[tuple[int, float]], semantic: list[tuple[int, float]],
 def _allowed(session: Session, req: SearchRequest) -> set[int] | None:
     f = req.filters
     if req.kind != "suggestion":
-        stmt = select(News.id)
-        if f.since:
-            stmt = stmt.where(News.published >= f.since)
-        if f.until:
-            stmt = stmt.where(News.published <= f.until)
+        stmt = in_period(select(News.id), News.published, f.since, f.until)
         if f.topic:
             stmt = stmt.where(News.topic == f.topic)
         return None if stmt.whereclause is None else set(session.connection().execute(stmt).scalars().all())

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from sqlalchemy.orm import Session
 
-from nlp_service.domain.records import OUTCOMES, STATUS_NAMES
+from nlp_service.domain.records import OUTCOMES, STATUS_NAMES, item_text
 from nlp_service.index.store import IndexStore
 from nlp_service.storage.models import Suggestion
+from nlp_service.text.document import Document
 from nlp_service.text.keywords import tfidf_keywords
 
 # Cosine at or above which two suggestions count as duplicates (the same issue raised again), measured with
@@ -24,9 +24,9 @@ DUPLICATE_THRESHOLD = 0.94
 
 @dataclass(frozen=True)
 class Query:
-    text: str
-    tokens: list[str]
-    vector: np.ndarray
+    """A new or stored text, analysed once, with the facts "why" compares."""
+
+    doc: Document
     place: str | None = None
     submitted: Any = None
 
@@ -39,11 +39,11 @@ def _outcome(row: Suggestion) -> str | None:
     return STATUS_NAMES[outcome] + ("，已落实" if implemented else "")
 
 
-def why(q: Query, row: Suggestion, hit_tokens: set[str], names: set[str]) -> dict[str, Any]:
+def why(q: Query, row: Suggestion, hit_tokens: set[str]) -> dict[str, Any]:
     """Shared keywords and named things, same place, and how far apart in time."""
-    shared = [w for w, _ in tfidf_keywords(q.tokens, 15) if w in hit_tokens][:6]
+    shared = [w for w, _ in tfidf_keywords(q.doc.tokens, 15) if w in hit_tokens][:6]
     reason: dict[str, Any] = {"shared_keywords": shared}
-    named = sorted(n for n in names if n in q.text and n in f"{row.title}{row.body}")
+    named = sorted(n for n in q.doc.names if n in item_text(row.title, row.body))
     if named:
         reason["shared_entities"] = named[:6]
     if q.place and row.place and (q.place in row.place or row.place in q.place):
@@ -54,10 +54,10 @@ def why(q: Query, row: Suggestion, hit_tokens: set[str], names: set[str]) -> dic
 
 
 def similar_suggestions(session: Session, store: IndexStore, q: Query, k: int = 5,
-                        exclude: set[int] | None = None, names: set[str] | None = None,
-                        duplicate_threshold: float = DUPLICATE_THRESHOLD) -> list[dict[str, Any]]:
+                        exclude: set[int] | None = None, duplicate_threshold: float = DUPLICATE_THRESHOLD
+                        ) -> list[dict[str, Any]]:
     exclude = exclude or set()
-    scores, ids = store.vectors["suggestion"].search(q.vector[None, :], k + len(exclude) + 1)
+    scores, ids = store.vectors["suggestion"].search(q.doc.vector[None, :], k + len(exclude) + 1)
     out = []
     for score, item_id in zip(scores[0], ids[0], strict=True):
         if item_id < 0 or int(item_id) in exclude:
@@ -72,7 +72,7 @@ def similar_suggestions(session: Session, store: IndexStore, q: Query, k: int = 
                     "status_name": STATUS_NAMES.get(row.status, row.status), "outcome": _outcome(row),
                     "submitted": row.submitted.isoformat() if row.submitted else None, "place": row.place,
                     "topic": row.topic, "department": row.department,
-                    "why": why(q, row, tokens, names or set())})
+                    "why": why(q, row, tokens)})
         if len(out) >= k:
             break
     return out

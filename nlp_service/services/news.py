@@ -2,81 +2,69 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
 
 from nlp_service.access.roles import SYSTEM, Principal
-from nlp_service.errors import NotFoundError
+from nlp_service.classify.model import TextClassifier
+from nlp_service.domain.records import MAX_TEXT_CHARS, NEWS_PAGE_FACTOR, check_length, item_text
+from nlp_service.errors import BadInputError, NotFoundError
+from nlp_service.index.store import IndexStore
+from nlp_service.news.links import LINK_THRESHOLD, NewsQuery, link_candidates
+from nlp_service.news.page import extract_news
+from nlp_service.storage.db import Database
+from nlp_service.storage.models import News, NewsLink
+from nlp_service.storage.repository import audit
+from nlp_service.text.document import Analyzer
+from nlp_service.text.figures import extract_figures
+from nlp_service.text.keywords import tfidf_keywords
 
-if TYPE_CHECKING:
-    from nlp_service.service import Service
 
-
-class NewsDesk:
-    """News ingest and linking for one Service."""
-
-    def __init__(self, svc: Service) -> None:
-        from nlp_service.news.links import LINK_THRESHOLD
-
-        self.svc = svc
+class NewsService:
+    def __init__(self, db: Database, analyzer: Analyzer, topic_model: Callable[[], TextClassifier],
+                 indexes: Callable[[], IndexStore], max_chars: int = MAX_TEXT_CHARS) -> None:
+        self.db, self.analyzer, self.topic_model, self.indexes = db, analyzer, topic_model, indexes
+        self.max_page_chars = max_chars * NEWS_PAGE_FACTOR
         self.threshold = LINK_THRESHOLD  # measured for e5-small; another embedding model needs its own
 
     def ingest(self, raw: str, who: Principal = SYSTEM, external_id: str | None = None) -> dict[str, Any]:
         """Clean and parse a page, classify it, pull keywords/entities/figures, store it, link it."""
-        from datetime import date
-
-        from nlp_service.errors import BadInputError
-        from nlp_service.index.store import item_text
-        from nlp_service.news.page import extract_news
-        from nlp_service.storage.models import News, NewsLink
-        from nlp_service.storage.repository import audit
-        from nlp_service.text.figures import extract_figures
-        from nlp_service.text.keywords import tfidf_keywords
-
-        svc = self.svc
-        if len(raw) > svc.settings.max_text_chars * 5:
-            raise BadInputError(f"page has {len(raw)} characters; the limit is {svc.settings.max_text_chars * 5}")
-        page = extract_news(raw)
+        page = extract_news(check_length(raw, self.max_page_chars, "page"))
         text = item_text(page.title, page.body)
         if not text.strip():
             raise BadInputError("no article text found on the page")
-        tokens = svc.pipeline.segmenter.tokens(text)
-        topic = svc.router.model.topic.predict([tokens], 3)[0]
-        keywords = [w for w, _ in tfidf_keywords(tokens, 10)]  # the tokens above: no second segmentation
-        entities = [e.to_dict() for e in svc.pipeline.entities(text) if e.label != "FIGURE"]
-        figures = [f.to_dict() for f in extract_figures(text)]
-        vec = svc.indexes.embed([text])
+        doc = self.analyzer.analyze(text)
+        topic = self.topic_model().predict([doc.tokens], 3)[0]
+        keywords = [w for w, _ in tfidf_keywords(doc.tokens, 10)]
+        entities = [e.to_dict() for e in doc.entities if e.label != "FIGURE"]
+        figures = [f.to_dict() for f in extract_figures(doc.clean)]
         published = None if page.published is None else date.fromisoformat(page.published)
-        with svc.db.session() as s:
+        store = self.indexes()
+        with self.db.session() as s:
             row = News(external_id=external_id, title=page.title, body=page.body, published=published,
                        source=page.source, editor=page.editor, topic=topic.label, kind=None,
                        extra={"topic_probability": topic.probability, "keywords": keywords, "entities": entities,
                               "figures": figures, "subtitle": page.subtitle})
             s.add(row)
             s.flush()
-            svc.indexes.stage(s, "news", [row.id], [text], vec)
-            links = self._links(s, text, tokens, vec[0], published)
+            store.stage(s, "news", [row.id], [doc])
+            cands = link_candidates(s, store, NewsQuery(doc, published))
+            links = [c for c in cands if c["score"] >= self.threshold][:5]
             for link in links:
                 s.add(NewsLink(news_id=row.id, suggestion_id=link["suggestion_id"], score=link["score"],
                                evidence=link["evidence"], gold=False, confirmed=None))
             audit(s, who.name, "ingest", "news", row.id, links=len(links), topic=topic.label)
             news_id = row.id
-        svc.indexes.publish("news", [news_id], [text], vec)
+        store.publish("news", [news_id], [doc])
         return {"id": news_id, "title": page.title, "published": page.published, "source": page.source,
                 "editor": page.editor, "topic": {"id": topic.label, "probability": round(topic.probability, 4)},
                 "keywords": keywords, "entities": entities, "figures": figures, "links": links}
 
-    def _links(self, session: Any, text: str, tokens: list[str], vec: Any, published: Any) -> list[dict[str, Any]]:
-        from nlp_service.news.links import NewsQuery, link_candidates
-
-        cands = link_candidates(session, self.svc.indexes, NewsQuery(text, tokens, vec, published),
-                                self.svc._entity_names)
-        return [c for c in cands if c["score"] >= self.threshold][:5]
-
     def confirm(self, link_id: int, confirmed: bool, who: Principal) -> dict[str, Any]:
-        from nlp_service.storage.models import NewsLink
-        from nlp_service.storage.repository import audit
-
-        with self.svc.db.session() as s:
+        with self.db.session() as s:
             link = s.get(NewsLink, link_id)
             if link is None:
                 raise NotFoundError(f"news link {link_id} does not exist")
@@ -87,11 +75,7 @@ class NewsDesk:
 
     def evidence(self, suggestion_id: int) -> list[dict[str, Any]]:
         """News reports linked to a suggestion: evidence of adoption for staff to confirm."""
-        from sqlalchemy import select
-
-        from nlp_service.storage.models import News, NewsLink
-
-        with self.svc.db.session() as s:
+        with self.db.session() as s:
             rows = s.execute(select(NewsLink, News).join(News, News.id == NewsLink.news_id)
                              .where(NewsLink.suggestion_id == suggestion_id).order_by(News.published)).all()
             return [{"link_id": link.id, "news_id": n.id, "title": n.title,

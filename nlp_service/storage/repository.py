@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, selectinload
 from nlp_service.domain.records import SuggestionIn
 from nlp_service.errors import NotFoundError
 from nlp_service.storage.models import AuditEntry, StatusEvent, Suggestion
+from nlp_service.storage.query import in_period
 
 _FIELDS = ("title", "body", "submitted", "channel", "submitter_group", "submitter", "place", "topic",
            "department", "reply", "replied", "likes", "dislikes", "dup_group")
@@ -32,11 +33,8 @@ class SuggestionFilter:
     ids: Sequence[int] | None = None
 
     def apply(self, stmt: Any) -> Any:
+        stmt = in_period(stmt, Suggestion.submitted, self.since, self.until)
         conds = []
-        if self.since:
-            conds.append(Suggestion.submitted >= self.since)
-        if self.until:
-            conds.append(Suggestion.submitted <= self.until)
         for name in ("topic", "department", "status", "channel", "submitter_group", "submitter"):
             value = getattr(self, name)
             if value:

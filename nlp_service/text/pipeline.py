@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
+from nlp_service.domain.records import MAX_TEXT_CHARS, check_length
 from nlp_service.domain.taxonomy import Taxonomy, load_taxonomy
 from nlp_service.errors import BadInputError
 from nlp_service.text.entities import Entity, EntityExtractor
@@ -16,7 +17,7 @@ from nlp_service.text.segment import Segmenter, build_segmenter
 class TextPipeline:
     """Heavy parts (dictionaries, spaCy) load on first use, so a CLI call pays only for what it runs."""
 
-    def __init__(self, corpora_dir: Path, max_chars: int = 200_000) -> None:
+    def __init__(self, corpora_dir: Path, max_chars: int = MAX_TEXT_CHARS) -> None:
         self.corpora_dir = corpora_dir
         self.max_chars = max_chars
 
@@ -33,9 +34,7 @@ class TextPipeline:
         return EntityExtractor(self.segmenter, self.taxonomy)
 
     def clean(self, text: str) -> str:
-        if len(text) > self.max_chars:
-            raise BadInputError(f"text has {len(text)} characters; the limit is {self.max_chars}")
-        cleaned = normalize(text)
+        cleaned = normalize(check_length(text, self.max_chars))
         if not cleaned:
             raise BadInputError("text is empty after cleaning")
         return cleaned
