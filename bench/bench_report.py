@@ -91,7 +91,8 @@ def main() -> None:
               f"{time.perf_counter() - t0:.1f}s")
 
     stages: list[str] = []
-    report = build_report(svc, first, last, lambda stage, _f: stages.append(stage))
+    report = build_report(svc.db, svc.pipeline.taxonomy, svc.issues, first, last,
+                          lambda stage, _f: stages.append(stage))
     n = report["volume"]["count"]
     print(f"\nreport over {n} items submitted {first} .. {last} "
           f"({report['clusters']['k']} clusters, {report['duplicates']['groups_count']} duplicate groups)")

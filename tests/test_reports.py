@@ -26,8 +26,9 @@ def report_and_calls(service):
     calls = []
     real = service.issues.duplicate_groups
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(service, "duplicate_groups", lambda threshold=None: real(0.8))
-        report = build_report(service, SINCE, UNTIL, lambda stage, f: calls.append((stage, f)))
+        mp.setattr(service.issues, "duplicate_groups", lambda threshold=None: real(0.8))
+        report = build_report(service.db, service.pipeline.taxonomy, service.issues, SINCE, UNTIL,
+                              lambda stage, f: calls.append((stage, f)))
     return json.loads(json.dumps(report)), calls  # exactly what the JSON format holds
 
 

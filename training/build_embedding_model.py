@@ -9,7 +9,8 @@ import argparse
 import time
 from pathlib import Path
 
-from nlp_service.embedding.builder import build_e5_small, build_onnx_int8
+from nlp_service.embedding.builder import build_e5_small
+from nlp_service.embedding.onnx_int8 import build_onnx_int8
 
 ROOT = Path(__file__).resolve().parent.parent
 

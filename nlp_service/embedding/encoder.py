@@ -18,16 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from nlp_service.embedding.builder import (
-    MANIFEST,
-    QUERY_PREFIX,
-    build_onnx_int8,
-    missing_files,
-    no_progress_bars,
-    onnx_is_current,
-    onnx_model_path,
-    read_manifest,
-)
+from nlp_service.embedding.builder import MANIFEST, QUERY_PREFIX, missing_files, read_manifest
+from nlp_service.embedding.onnx_int8 import build_onnx_int8, no_progress_bars, onnx_is_current, onnx_model_path
 from nlp_service.errors import ArtifactError, BadInputError, ModelNotReadyError
 
 BUILD_HINT = "build it with `python training/build_embedding_model.py`"

@@ -1,4 +1,5 @@
-"""Staff search: BM25 keywords + FAISS semantics, fused by reciprocal rank, with filters and highlights."""
+"""Staff search: BM25 keywords + FAISS semantics, fused by scaled scores (see ``fuse``), with filters and
+highlights. ``rrf`` (reciprocal-rank fusion) stays only as the baseline bench/bench_search.py measures against."""
 
 from __future__ import annotations
 

@@ -36,7 +36,8 @@ class OpsService:
             log("training the routing models on the embedded corpus ...")
             self.train_routing(log)
         if self.build_embedding:
-            from nlp_service.embedding.builder import build_e5_small, build_onnx_int8, is_complete
+            from nlp_service.embedding.builder import build_e5_small, is_complete
+            from nlp_service.embedding.onnx_int8 import build_onnx_int8
 
             emb = self.embedding_model_dir
             if not is_complete(emb):
