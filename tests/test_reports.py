@@ -254,8 +254,9 @@ def test_cli_writes_the_report(service, tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
     from nlp_service import cli
+    from nlp_service.cli import data
 
-    monkeypatch.setattr(cli, "_service", lambda: service)
+    monkeypatch.setattr(data, "make_service", lambda: service)
     out = tmp_path / "r.md"
     r = CliRunner().invoke(cli.app, ["report", "--since", SINCE, "--until", UNTIL, "--format", "md", "--out",
                                      str(out)])

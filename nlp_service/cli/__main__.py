@@ -1,0 +1,5 @@
+"""``python -m nlp_service.cli``."""
+
+from nlp_service.cli import main
+
+main()
