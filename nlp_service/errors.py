@@ -79,6 +79,12 @@ class FontMissingError(NLPServiceError):
     code = "E008"
 
 
+class ConflictError(NLPServiceError):
+    """The request clashes with what is stored (an id someone else owns, a merge that would loop)."""
+
+    code = "E010"
+
+
 class JobNotReadyError(NLPServiceError):
     """A background job's result was asked for before the job finished, or the job failed."""
 

@@ -37,12 +37,15 @@ def test_roles_are_enforced(client, keys):
 
 def test_submit_returns_routing_similar_and_duplicates(client, keys):
     body = {"title": "创新大道地铁B口共享单车乱停", "body": "地铁站出口共享单车堆成山，盲道都被占了", "place": "高新区"}
-    r = client.post("/v1/suggestions", json=body, headers=keys["alice"])
+    r = client.post("/v1/suggestions", json=body, headers=keys[Role.staff])
     assert r.status_code == 201, r.text
     out = r.json()
     assert {"id", "routing", "similar", "duplicate_of"} <= set(out)
     assert out["routing"]["topic"]["id"] and len(out["routing"]["departments"]) == 3
     assert len(out["similar"]) == 5
+    # a submitter's answer carries their routing, never other citizens' items
+    mine = client.post("/v1/suggestions", json=body, headers=keys["alice"]).json()
+    assert mine["routing"]["topic"]["id"] and mine["similar"] == [] and mine["duplicate_of"] == []
 
 
 def test_submitter_cannot_read_others_or_their_personal_data(client, keys):

@@ -48,7 +48,8 @@ def authenticate(db: Database, key: str | None, bootstrap_admin_key: str | None 
     """The principal for a key, or None. ``bootstrap_admin_key`` (a setting) lets the first admin in."""
     if not key:
         return None
-    if bootstrap_admin_key and hmac.compare_digest(key, bootstrap_admin_key):
+    # bytes, not str: compare_digest refuses non-ASCII strings, and a key is whatever a client sends
+    if bootstrap_admin_key and hmac.compare_digest(key.encode("utf-8"), bootstrap_admin_key.encode("utf-8")):
         return Principal("bootstrap-admin", Role.admin)
     with db.session() as s:
         row = s.scalar(select(ApiKey).where(ApiKey.key_hash == _hash(key), ApiKey.revoked.is_(False)))

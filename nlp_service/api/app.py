@@ -15,6 +15,7 @@ from nlp_service import __version__
 from nlp_service.access.roles import Role
 from nlp_service.api import errors
 from nlp_service.api.deps import Admin, Staff, Submitter
+from nlp_service.api.limits import BodyLimit
 from nlp_service.api.metrics import ApiMetrics
 from nlp_service.api.schemas import (
     ConfirmIn,
@@ -56,13 +57,10 @@ def create_app(service: Service | None = None) -> FastAPI:
     app.state.metrics = metrics = ApiMetrics()
     errors.install(app)
     app.include_router(web_router)
+    app.add_middleware(BodyLimit, limit=svc.settings.max_request_bytes)
 
     @app.middleware("http")
-    async def limits_and_metrics(request: Request, call_next: Any) -> Response:
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > svc.settings.max_request_bytes:
-            return errors.problem(413, "Request too large",
-                                  f"body has {length} bytes; the limit is {svc.settings.max_request_bytes}")
+    async def log_and_measure(request: Request, call_next: Any) -> Response:
         t0 = time.perf_counter()
         response = await call_next(request)
         # The path only: query strings (search terms) and bodies may carry personal data, so they never reach logs.
@@ -85,8 +83,13 @@ def create_app(service: Service | None = None) -> FastAPI:
     # --- suggestions ------------------------------------------------------------------------------------
     @app.post("/v1/suggestions", tags=["suggestions"], status_code=201,
               summary="提交建议：入库、分流、相似与重复检测，一次返回")
-    async def submit(body: SuggestionCreate, who: Submitter) -> dict[str, Any]:
-        return await run_in_threadpool(svc.suggestions.submit, SuggestionIn(**body.model_dump()), who)
+    async def submit(body: SuggestionCreate, who: Submitter, response: Response) -> dict[str, Any]:
+        # exclude_unset: an update by external id changes only the fields the request carries
+        out = await run_in_threadpool(svc.suggestions.submit, SuggestionIn(**body.model_dump(exclude_unset=True)),
+                                      who)
+        if out["updated"]:
+            response.status_code = 200
+        return out
 
     @app.get("/v1/suggestions", tags=["suggestions"], summary="建议列表（提交者只看到自己的）")
     async def list_suggestions(who: Submitter, since: date | None = None, until: date | None = None,
@@ -152,9 +155,9 @@ def create_app(service: Service | None = None) -> FastAPI:
 
     # --- issues: clusters and adoption -------------------------------------------------------------------
     @app.get("/v1/clusters", tags=["issues"], summary="议题聚类：标签、规模、代表建议、趋势、热度、采纳")
-    async def clusters(_: Staff, recompute: bool = False, since: date | None = None,
+    async def clusters(who: Staff, recompute: bool = False, since: date | None = None,
                        until: date | None = None) -> dict[str, Any]:
-        return await run_in_threadpool(svc.issues.clusters, recompute, since, until)
+        return await run_in_threadpool(svc.issues.clusters, recompute, since, until, who)
 
     @app.get("/v1/adoption", tags=["issues"], summary="采纳率与落实率：按主题、部门、渠道、议题或时间段")
     async def adoption(_: Staff, by: Annotated[str, Query(pattern="^(topic|department|channel|cluster|period)$")],

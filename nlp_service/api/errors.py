@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from nlp_service.errors import (
     ArtifactError,
     BadInputError,
+    ConflictError,
     FontMissingError,
     ImportFailedError,
     JobNotReadyError,
@@ -21,7 +22,7 @@ from nlp_service.errors import (
 
 _STATUS = {BadInputError: 422, RowError: 422, ImportFailedError: 422, NotFoundError: 404,
            ModelNotReadyError: 503, ArtifactError: 503,
-           JobNotReadyError: 409, FontMissingError: 503}
+           JobNotReadyError: 409, FontMissingError: 503, ConflictError: 409}
 
 
 def problem(status: int, title: str, detail: str, **extra: object) -> JSONResponse:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from datetime import date
 
 from nlp_service.text.normalize import normalize
 
@@ -55,10 +56,10 @@ def _date(text: str) -> str | None:
     m = _DATE.search(text)
     if not m:
         return None
-    y, mo, d = (int(g) for g in m.groups())
-    if not (1 <= mo <= 12 and 1 <= d <= 31):
+    try:  # an impossible date (2024-02-30) on a page leaves it undated rather than failing the ingest
+        return date(*(int(g) for g in m.groups())).isoformat()
+    except ValueError:
         return None
-    return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
 def _clean_bullet(line: str) -> str:

@@ -34,6 +34,7 @@ def record_prediction(session: Session, suggestion_id: int, routed: dict[str, An
     session.add(pred)
     if not routed["needs_review"]:
         row.topic, row.department = pred.topic, pred.department
+        row.topic_source = row.department_source = "automatic"  # never learnt from as if it were gold
     session.flush()
     audit(session, actor, "route", "suggestion", suggestion_id, model_version=pred.model_version,
           topic=pred.topic, topic_probability=pred.topic_probability, department=pred.department,
@@ -79,6 +80,7 @@ def correct(session: Session, suggestion_id: int, actor: str, topic: str | None 
                        before=before, after=value, actor=actor)
         session.add(c)
         setattr(row, field, value)
+        setattr(row, f"{field}_source", "staff")
         out.append(c)
         audit(session, actor, "correct" if before != value else "accept", "suggestion", suggestion_id,
               field=field, before=before, after=value)

@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 from sklearn.model_selection import train_test_split
-from sqlalchemy import select
+from sqlalchemy import case, select
 
 from nlp_service.classify.artifact import save_artifact
 from nlp_service.classify.evaluate import evaluate, threshold_for_precision
 from nlp_service.classify.training import TrainConfig, corpus_checksum
+from nlp_service.domain.records import item_text
 from nlp_service.errors import BadInputError
 from nlp_service.routing.evidence import DepartmentSignals
 from nlp_service.routing.router import RoutingModel, combine_department
@@ -22,10 +23,15 @@ from nlp_service.text.pipeline import TextPipeline
 
 
 def labelled_items(db: Database) -> list[tuple[int, str, str, str]]:
-    """(id, text, topic, department) for every labelled suggestion; the latest correction wins."""
+    """(id, text, topic, department) for every suggestion with a gold label (imported or given by staff; the
+    latest correction wins). Labels the router wrote itself are left out: learning from them would train the
+    model on its own guesses and inflate its held-out figures."""
     with db.session() as s:
-        rows = s.execute(select(Suggestion.id, Suggestion.title, Suggestion.body, Suggestion.topic,
-                                Suggestion.department).where(Suggestion.merged_into.is_(None))).all()
+        gold = ("imported", "staff")
+        rows = s.execute(select(Suggestion.id, Suggestion.title, Suggestion.body,
+                                case((Suggestion.topic_source.in_(gold), Suggestion.topic), else_=None),
+                                case((Suggestion.department_source.in_(gold), Suggestion.department), else_=None))
+                         .where(Suggestion.merged_into.is_(None))).all()
         fixes: dict[tuple[int, str], str] = {}
         for c in s.scalars(select(Correction).order_by(Correction.id)):
             fixes[(c.suggestion_id, c.field)] = c.after
@@ -34,7 +40,7 @@ def labelled_items(db: Database) -> list[tuple[int, str, str, str]]:
         topic = fixes.get((sid, "topic"), topic)
         dep = fixes.get((sid, "department"), dep)
         if topic and dep:
-            out.append((sid, f"{title}\n{body}".strip(), topic, dep))
+            out.append((sid, item_text(title, body), topic, dep))
     return out
 
 

@@ -4,6 +4,7 @@ highlights. ``rrf`` (reciprocal-rank fusion) stays only as the baseline bench/be
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,8 +103,10 @@ def highlight(text: str, terms: set[str], width: int = 160) -> str:
 
 
 def run_search(session: Session, store: IndexStore, req: SearchRequest, tokens: list[str],
-               vector: np.ndarray | None) -> dict[str, Any]:
-    """Rank, filter, sort and page. ``vector`` may be None for keyword-only search."""
+               vector: np.ndarray | None, mask: Callable[[str | None], str | None] = lambda t: t
+               ) -> dict[str, Any]:
+    """Rank, filter, sort and page. ``vector`` may be None for keyword-only search; ``mask`` is the caller's
+    view of personal data (access.views.masker)."""
     if req.mode not in MODES:
         from nlp_service.errors import BadInputError
 
@@ -141,8 +144,9 @@ def run_search(session: Session, store: IndexStore, req: SearchRequest, tokens: 
         r = rows.get(item_id)
         if r is None:
             continue
-        item = {"id": r.id, "kind": req.kind, "score": round(score, 6), "title": r.title,
-                "title_html": highlight(r.title, terms, 80), "snippet_html": highlight(r.body, terms),
+        title, body = mask(r.title) or "", mask(r.body) or ""  # before highlighting: a mark can split a number
+        item = {"id": r.id, "kind": req.kind, "score": round(score, 6), "title": title,
+                "title_html": highlight(title, terms, 80), "snippet_html": highlight(body, terms),
                 "date": getattr(r, date_col).isoformat() if getattr(r, date_col) else None,
                 "topic": r.topic}
         if req.kind == "suggestion":

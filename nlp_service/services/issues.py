@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from nlp_service.access.roles import SYSTEM, Principal
+from nlp_service.access.views import redact
 from nlp_service.index.store import IndexStore
 from nlp_service.issues.adoption import adoption_stats, check_grouping
 from nlp_service.issues.clusters import LOCK, assignments
@@ -19,12 +21,13 @@ class IssueService:
     def __init__(self, db: Database, indexes: Callable[[], IndexStore]) -> None:
         self.db, self.indexes = db, indexes
 
-    def clusters(self, recompute: bool = False, since: Any = None, until: Any = None) -> dict[str, Any]:
+    def clusters(self, recompute: bool = False, since: Any = None, until: Any = None, who: Principal = SYSTEM
+                 ) -> dict[str, Any]:
         """Issue clusters of the whole corpus with stable ids, described over the items submitted in
         [since, until]. Computed and stored on first use or when ``recompute``; otherwise read back."""
         store = self.indexes()
         with LOCK, self.db.session() as s:
-            return build_report(s, assignments(s, store, recompute), since, until)
+            return redact(build_report(s, assignments(s, store, recompute), since, until), who)
 
     def adoption(self, by: str, period: str | None = None, since: Any = None, until: Any = None
                  ) -> dict[str, Any]:
@@ -38,7 +41,8 @@ class IssueService:
         with self.db.session() as s:
             return adoption_stats(s, by, period, since, until, clusters)
 
-    def duplicate_groups(self, threshold: float | None = None, k: int = 10) -> dict[str, Any]:
+    def duplicate_groups(self, threshold: float | None = None, k: int = 10, who: Principal = SYSTEM
+                         ) -> dict[str, Any]:
         """Groups of suggestions that raise the same issue, over the whole corpus."""
         threshold = DUPLICATE_THRESHOLD if threshold is None else threshold
         groups = find_groups(self.indexes().vectors["suggestion"], threshold, k)
@@ -49,4 +53,4 @@ class IssueService:
                                "dup_group": rows[i].dup_group} for i in g.ids if rows[i] is not None]}
                    for g in groups]
         return {"threshold": threshold, "k": k, "n_groups": len(out), "n_items": sum(g["size"] for g in out),
-                "groups": out}
+                "groups": redact(out, who)}

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from nlp_service.access.roles import SYSTEM, Principal
 from nlp_service.classify.model import TextClassifier
 from nlp_service.domain.records import MAX_TEXT_CHARS, NEWS_PAGE_FACTOR, check_length, item_text
-from nlp_service.errors import BadInputError, NotFoundError
+from nlp_service.errors import BadInputError, ConflictError, NotFoundError
 from nlp_service.index.store import IndexStore
 from nlp_service.news.links import LINK_THRESHOLD, NewsQuery, link_candidates
 from nlp_service.news.page import extract_news
@@ -44,6 +44,8 @@ class NewsService:
         published = None if page.published is None else date.fromisoformat(page.published)
         store = self.indexes()
         with self.db.session() as s:
+            if external_id and s.scalar(select(News.id).where(News.external_id == external_id)) is not None:
+                raise ConflictError(f"a news item with external id {external_id!r} is stored already")
             row = News(external_id=external_id, title=page.title, body=page.body, published=published,
                        source=page.source, editor=page.editor, topic=topic.label, kind=None,
                        extra={"topic_probability": topic.probability, "keywords": keywords, "entities": entities,

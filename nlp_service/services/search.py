@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nlp_service.access.roles import SYSTEM, Principal
+from nlp_service.access.views import masker, redact
 from nlp_service.domain.records import item_text
 from nlp_service.errors import BadInputError
 from nlp_service.index.store import IndexStore
@@ -33,7 +34,7 @@ class SearchService:
             if not text:
                 raise BadInputError("give a text or a suggestion id")
             doc = self.analyzer.analyze(text)
-            return similar_suggestions(s, self.indexes(), Query(doc, place, submitted), k, exclude)
+            return redact(similar_suggestions(s, self.indexes(), Query(doc, place, submitted), k, exclude), who)
 
     def search(self, req: SearchRequest, who: Principal = SYSTEM) -> dict[str, Any]:
         with self.db.session() as s:
@@ -43,6 +44,6 @@ class SearchService:
                 text = item_text(row.title, row.body)
             store = self.indexes()
             if not text.strip():
-                return run_search(s, store, req, [], None)
+                return run_search(s, store, req, [], None, masker(who))
             doc = self.analyzer.analyze(text, vector=req.mode != "keyword", entities=False)
-            return run_search(s, store, req, doc.tokens, doc.vector)
+            return run_search(s, store, req, doc.tokens, doc.vector, masker(who))

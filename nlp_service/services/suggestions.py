@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from nlp_service.access.roles import SYSTEM, Principal, Role
-from nlp_service.access.views import suggestion_view
+from nlp_service.access.views import redact, suggestion_view
 from nlp_service.domain.records import SuggestionIn
-from nlp_service.errors import BadInputError, NotFoundError
+from nlp_service.errors import BadInputError, ConflictError, NotFoundError
 from nlp_service.index.store import IndexStore
 from nlp_service.routing.review import record_prediction
 from nlp_service.routing.router import Router
@@ -27,20 +27,29 @@ class SuggestionService:
         self.indexes_ready = indexes_ready  # whether imports can index now (else the start-up sync will)
 
     def submit(self, rec: SuggestionIn, who: Principal = SYSTEM) -> dict[str, Any]:
-        """Store, route and record the decision in one transaction; the response carries all of it."""
+        """Store, route and record the decision in one transaction; the response carries all of it.
+
+        Only staff and admins may update an item by its external id (and only the fields they send); a
+        submitter's external id that is already stored is a conflict, never an overwrite. A submitter's
+        answer carries no other citizen's items: similar items and duplicates are for staff.
+        """
         if who.role == Role.submitter:
             rec = rec.model_copy(update={"submitter": who.name, "topic": None, "department": None})
         doc = self.analyzer.analyze(rec.text)  # cleaned, segmented, tagged and embedded once
         routed = self.router().route(doc)
         store = self.indexes()
         with self.db.session() as s:
-            ids, _, _ = repo.upsert_suggestions(s, [rec], actor=who.name)
+            known = rec.external_id and repo.find_by_external_ids(s, [rec.external_id])
+            if known and who.role == Role.submitter:
+                raise ConflictError(f"external id {rec.external_id!r} is taken; leave it out or choose another")
+            ids, _, updated = repo.upsert_suggestions(s, [rec], actor=who.name)
             sid = ids[0]
             record_prediction(s, sid, routed, who.name)
             store.stage(s, "suggestion", [sid], [doc])  # item and vector commit together
             similar = similar_suggestions(s, store, Query(doc, rec.place, rec.submitted), 5, {sid})
         store.publish("suggestion", [sid], [doc])
-        return {"id": sid, "routing": routed, "similar": similar,
+        similar = [] if who.role == Role.submitter else redact(similar, who)
+        return {"id": sid, "updated": bool(updated), "routing": routed, "similar": similar,
                 "duplicate_of": [x["id"] for x in similar if x["duplicate"]]}
 
     def get(self, suggestion_id: int, who: Principal = SYSTEM) -> dict[str, Any]:

@@ -33,6 +33,14 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
+            dbapi_conn.isolation_level = None  # SQLAlchemy's "begin" below starts each transaction itself
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn) -> None:
+            # Take the write lock up front: two writers that both began deferred would fail with "database is
+            # locked" when the second upgrades; IMMEDIATE makes it wait (up to the 30 s timeout) instead. In
+            # WAL mode readers are never blocked by it.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

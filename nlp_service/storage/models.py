@@ -47,6 +47,10 @@ class Suggestion(Base):
     place: Mapped[str | None] = mapped_column(String(128))
     topic: Mapped[str | None] = mapped_column(String(64), index=True)
     department: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Where each label came from: "imported" (with the data), "staff" (a correction or acceptance) or
+    # "automatic" (a confident routing decision). Retraining learns from imported and staff labels only.
+    topic_source: Mapped[str | None] = mapped_column(String(16))
+    department_source: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(32), default="received", index=True)
     reply: Mapped[str | None] = mapped_column(Text)
     replied: Mapped[date | None] = mapped_column(Date)

@@ -11,10 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from nlp_service.domain.records import SuggestionIn
-from nlp_service.errors import NotFoundError
+from nlp_service.errors import ConflictError, NotFoundError
 from nlp_service.storage.models import AuditEntry, StatusEvent, Suggestion
 from nlp_service.storage.query import in_period
 
+LABEL_SOURCE = "imported"  # labels that arrive with a record; see Suggestion.topic_source
 _FIELDS = ("title", "body", "submitted", "channel", "submitter_group", "submitter", "place", "topic",
            "department", "reply", "replied", "likes", "dislikes", "dup_group")
 
@@ -58,6 +59,9 @@ def _apply(row: Suggestion, rec: SuggestionIn, update: bool) -> None:
     for name in _FIELDS:
         if name in given:
             setattr(row, name, getattr(rec, name))
+    for name in ("topic", "department"):
+        if name in given:
+            setattr(row, f"{name}_source", LABEL_SOURCE if getattr(rec, name) else None)
     row.extra = {**(row.extra or {}), **rec.extra}
     if rec.status_history:
         row.events = [StatusEvent(status=e.status, date=e.date, note=e.note) for e in rec.status_history]
@@ -151,6 +155,12 @@ def merge_into(session: Session, suggestion_id: int, into: int, actor: str) -> S
     row, primary = get_suggestion(session, suggestion_id), get_suggestion(session, into)
     if primary.merged_into is not None:
         primary = get_suggestion(session, primary.merged_into)  # keep chains one level deep
+    if primary.id == row.id:
+        raise ConflictError(f"suggestion {into} is merged into {suggestion_id}; merging back would make a loop")
+    if row.merged_into is not None:
+        raise ConflictError(f"suggestion {suggestion_id} is already merged into {row.merged_into}")
+    if (row.extra or {}).get("merged"):
+        raise ConflictError(f"suggestion {suggestion_id} has items merged into it; merge {into} into it instead")
     row.merged_into = primary.id
     row.events.append(StatusEvent(status="merged", date=date.today(), note=f"并入 #{primary.id}", actor=actor))
     row.status = "merged"
