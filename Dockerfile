@@ -1,5 +1,7 @@
-# The same set-up as `make run`: pinned dependencies (torch CPU first), corpus loaded and models trained at
-# build time, the API on port 8000.
+# The same set-up as `make run`: pinned dependencies (torch CPU first) and the models built into the image; the
+# API on port 8000. No data and no keys in the image: the build's set-up runs against a throw-away data
+# directory that is deleted in the same layer, and `serve` sets up the mounted volume on first start (corpus,
+# indexes, and a fresh staff and admin key in /var/lib/nlp_service/local-keys.json, mode 600).
 FROM python:3.11-slim
 
 ENV PIP_NO_CACHE_DIR=1 PYTHONUNBUFFERED=1 NLP_HOST=0.0.0.0 NLP_DATA_DIR=/var/lib/nlp_service \
@@ -17,7 +19,8 @@ COPY pyproject.toml README.md ./
 COPY nlp_service ./nlp_service
 COPY corpora ./corpora
 COPY training ./training
-RUN mkdir -p models && pip install --no-deps . && nlp-service setup
+RUN mkdir -p models && pip install --no-deps . \
+ && NLP_DATA_DIR=/tmp/build-data nlp-service setup && rm -rf /tmp/build-data
 
 VOLUME /var/lib/nlp_service
 EXPOSE 8000
