@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from nlp_service.access.keys import create_key
-from nlp_service.access.roles import Role
+from nlp_service.access.roles import SYSTEM, Role
 from nlp_service.api.app import create_app
 from nlp_service.storage.models import News, Suggestion
 
@@ -172,3 +172,45 @@ def test_every_route_checks_its_role(client, keys):
                 Role.submitter, Role.staff, Role.admin].index(needed)
             assert (status != 403) == allowed, (method, template, role.value, status)
     assert seen >= 30
+
+
+def test_items_deleted_while_clustering_or_grouping_do_not_break_them(service, keys, client):
+    """The race, made deterministic: rows gone from the database while the in-memory index still has them
+    (a delete in another process, or between the index snapshot and the read)."""
+    from sqlalchemy import delete
+
+    staff = keys[Role.staff]
+    ids = [client.post("/v1/suggestions", json={"body": f"南屏镇菜市场门口污水横流第{i}次反映"},
+                       headers=staff).json()["id"] for i in range(3)]
+    with service.db.session() as s:
+        s.execute(delete(Suggestion).where(Suggestion.id.in_(ids)))
+    assert set(ids) <= service.indexes.vectors["suggestion"].ids()
+    report = service.issues.clusters(recompute=True)
+    assert not set(ids) & {i for c in report["clusters"] for i in c["ids"]}
+    groups = service.issues.duplicate_groups(threshold=0.5, k=5)
+    assert all(set(g["ids"]) == {x["id"] for x in g["items"]} for g in groups["groups"])
+    assert not set(ids) & {i for g in groups["groups"] for i in g["ids"]}
+    r = client.get("/v1/clusters", headers=staff)
+    assert r.status_code == 200
+
+
+def test_a_running_service_sees_what_another_process_wrote(service, tmp_path):
+    """A second Service on the same database and models stands in for a CLI import in another process."""
+    from nlp_service.domain.records import SuggestionIn
+    from nlp_service.service import Service
+
+    store = service.indexes
+    other = Service(service.settings)
+    other.__dict__.update(pipeline=service.pipeline, encoder=service.encoder)
+    other.__dict__["_index_store"] = type(store)(other.db, other.encoder, store.model_name,
+                                                 service.pipeline.segmenter.tokens, tmp_path / "other-indexes",
+                                                 clean=store.clean)
+    other._index_store.sync()
+    rec = SuggestionIn(title="望江街道垃圾站臭气熏天", body="望江街道北门垃圾站夏天臭得没法开窗")
+    new_id = other.suggestions.submit(rec)["id"]
+    store._checked = 0.0  # as if refresh_seconds had passed
+    assert new_id in service.indexes.vectors["suggestion"].ids()
+    assert new_id in {i for i, _ in service.indexes.keywords["suggestion"].search(["垃圾站"], 50)}
+    other.suggestions.delete(new_id, SYSTEM)
+    store._checked = 0.0
+    assert new_id not in service.indexes.vectors["suggestion"].ids()

@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from nlp_service.domain.records import item_text
@@ -56,7 +57,7 @@ class IndexStore:
     """Per kind of item: one VectorIndex (semantic) and one BM25Index (keywords)."""
 
     def __init__(self, db: Database, encoder: TextEncoder, model_name: str, tokenize: Callable[[str], list[str]],
-                 index_dir: Path, clean: Callable[[str], str] = lambda t: t) -> None:
+                 index_dir: Path, clean: Callable[[str], str] = lambda t: t, refresh_seconds: float = 2.0) -> None:
         self.db = db
         self.encoder = encoder
         self.model_name = model_name
@@ -68,6 +69,10 @@ class IndexStore:
         self._write_lock = threading.Lock()
         self._sync_lock = threading.RLock()
         self.synced = False
+        self._sha: dict[str, dict[int, str]] = {k: {} for k in KINDS}  # what the in-memory indexes hold
+        self._fingerprint: dict[str, tuple] = {}
+        self._checked = 0.0
+        self.refresh_seconds = refresh_seconds
 
     # --- writing ------------------------------------------------------------------------------------------
     def documents(self, texts: Sequence[str]) -> list[Document]:
@@ -88,6 +93,7 @@ class IndexStore:
         self.vectors[kind].upsert(list(ids), np.stack([d.vector for d in docs]))
         for item_id, doc in zip(ids, docs, strict=True):
             self.keywords[kind].upsert(item_id, doc.tokens)
+            self._sha[kind][item_id] = text_sha1(doc.text)
 
     def add(self, kind: str, ids: Sequence[int], texts: Sequence[str]) -> None:
         """Embed, store and publish items already committed (imports, backfills)."""
@@ -105,6 +111,7 @@ class IndexStore:
         self.vectors[kind].remove(ids)
         for i in ids:
             self.keywords[kind].remove(i)
+            self._sha[kind].pop(i, None)
 
     def save(self) -> None:
         with self._write_lock:
@@ -125,17 +132,74 @@ class IndexStore:
         return out
 
     def ensure_synced(self) -> IndexStore:
-        """Sync once per process before the first read; later calls return at once."""
+        """Sync once per process before the first read; after that, catch up (at most every
+        ``refresh_seconds``) with what other processes wrote: a CLI import, a second server."""
         if not self.synced:
             with self._sync_lock:
                 if not self.synced:
                     self.sync()
+        elif time.monotonic() - self._checked >= self.refresh_seconds:
+            self.refresh()
         return self
+
+    def _fingerprint_of(self, session: Session, kind: str) -> tuple:
+        table = _TABLE[kind]
+        changed = table.updated_at if hasattr(table, "updated_at") else table.created_at
+        items = session.execute(select(func.count(table.id), func.max(table.id), func.max(changed))).one()
+        vecs = session.execute(select(func.count(Embedding.item_id)).where(
+            Embedding.kind == kind, Embedding.model == self.model_name)).scalar_one()
+        return (*items, vecs)
+
+    def refresh(self) -> dict[str, int]:
+        """Bring in items other processes added, changed or deleted since the last look. One cheap query per
+        kind when nothing changed; otherwise only the changed vectors are read (they were stored with their
+        items), and items stored without one are embedded by a sync."""
+        out = {}
+        with self._sync_lock:
+            self._checked = time.monotonic()
+            for kind in KINDS:
+                with self.db.session() as s:
+                    fp = self._fingerprint_of(s, kind)
+                    if fp == self._fingerprint.get(kind):
+                        continue
+                    stored = dict(s.execute(select(Embedding.item_id, Embedding.text_sha1).where(
+                        Embedding.kind == kind, Embedding.model == self.model_name)).all())
+                if fp[0] != len(stored):  # items without vectors: only a sync can embed them
+                    out[kind] = self._sync_kind(kind, lambda _m: None).embedded
+                    continue
+                mine = self._sha[kind]
+                gone = [i for i in mine if i not in stored]
+                todo = [i for i, h in stored.items() if mine.get(i) != h]
+                if gone:
+                    self.vectors[kind].remove(gone)
+                    for i in gone:
+                        self.keywords[kind].remove(i)
+                        mine.pop(i, None)
+                for start in range(0, len(todo), 512):
+                    self._load(kind, todo[start : start + 512])
+                self._fingerprint[kind] = fp
+                out[kind] = len(gone) + len(todo)
+        return out
+
+    def _load(self, kind: str, ids: list[int]) -> None:
+        """Index stored items from their stored vectors (no embedding)."""
+        table = _TABLE[kind]
+        with self.db.session() as s:
+            rows = s.execute(select(table.id, table.title, table.body, Embedding.vector, Embedding.text_sha1)
+                             .join(Embedding, (Embedding.item_id == table.id) & (Embedding.kind == kind)
+                                   & (Embedding.model == self.model_name)).where(table.id.in_(ids))).all()
+        if rows:
+            vecs = np.stack([np.frombuffer(r[3], np.float32) for r in rows])
+            self.vectors[kind].upsert([r[0] for r in rows], vecs)
+        for i, title, body, _v, sha in rows:
+            self.keywords[kind].upsert(i, self.tokenize(self.clean(item_text(title, body))))
+            self._sha[kind][i] = sha
 
     def _sync_kind(self, kind: str, progress: Callable[[str], None], rebuild: bool = False) -> SyncReport:
         table = _TABLE[kind]
         report = SyncReport()
         with self.db.session() as s:
+            fingerprint = self._fingerprint_of(s, kind)  # before reading: a write during the sync shows later
             items = {i: item_text(t, b) for i, t, b in s.execute(select(table.id, table.title, table.body))}
             stored = {i: h for i, h in s.execute(select(Embedding.item_id, Embedding.text_sha1).where(
                 Embedding.kind == kind, Embedding.model == self.model_name))}
@@ -179,4 +243,7 @@ class IndexStore:
         for i, text in items.items():
             bm25.upsert(i, self.tokenize(self.clean(text)))
         self.keywords[kind] = bm25
+        self._sha[kind] = {i: text_sha1(text) for i, text in items.items()}
+        self._fingerprint[kind] = fingerprint
+        self._checked = time.monotonic()
         return report

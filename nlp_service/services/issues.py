@@ -48,9 +48,13 @@ class IssueService:
         groups = find_groups(self.indexes().vectors["suggestion"], threshold, k)
         with self.db.session() as s:
             rows = {i: s.get(Suggestion, i) for g in groups for i in g.ids}
-            out = [{"size": len(g.ids), "max_score": g.max_score, "min_score": g.min_score, "ids": g.ids,
-                    "items": [{"id": i, "external_id": rows[i].external_id, "title": rows[i].title,
-                               "dup_group": rows[i].dup_group} for i in g.ids if rows[i] is not None]}
-                   for g in groups]
+            out = []
+            for g in groups:
+                # an item deleted since the index was read drops out; a group left with one item is no group
+                ids = [i for i in g.ids if rows[i] is not None]
+                if len(ids) >= 2:
+                    out.append({"size": len(ids), "max_score": g.max_score, "min_score": g.min_score, "ids": ids,
+                                "items": [{"id": i, "external_id": rows[i].external_id, "title": rows[i].title,
+                                           "dup_group": rows[i].dup_group} for i in ids]})
         return {"threshold": threshold, "k": k, "n_groups": len(out), "n_items": sum(g["size"] for g in out),
                 "groups": redact(out, who)}
