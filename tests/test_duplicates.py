@@ -20,7 +20,6 @@ from collections import Counter
 from itertools import combinations
 
 import numpy as np
-import pytest
 
 from nlp_service.access.roles import Principal, Role
 from nlp_service.domain.records import SuggestionIn
@@ -110,4 +109,6 @@ def test_hashing_encoder_groups_are_valid_and_measured(service):
         v = np.stack([index.vector(i) for i in g.ids])
         assert (v @ v.T).min() >= 0.75 - 1e-6 and g.min_score >= 0.75
     recall, _, _ = pair_metrics([g.ids for g in groups], corpus)
-    assert recall == pytest.approx(0.04, abs=0.04)  # character n-grams do not see paraphrase: see the docstring
+    # character n-grams do not see paraphrase (see the docstring), but they do find some marked pairs: a
+    # recall of 0 means grouping found nothing at all
+    assert 0 < recall < 0.15, recall

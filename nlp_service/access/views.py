@@ -18,7 +18,6 @@ from nlp_service.access.roles import Principal, may_see_personal_data
 from nlp_service.text.pii import mask_pii
 
 TEXT_KEYS = frozenset({"title", "body", "reply", "note", "text", "label"})
-PERSON_KEYS = frozenset({"submitter"})
 
 
 def _same(text: str | None) -> str | None:
@@ -34,12 +33,12 @@ def masker(who: Principal) -> Callable[[str | None], str | None]:
 
 
 def redact(value: Any, who: Principal) -> Any:
-    """A copy of an answer (dicts and lists) with texts masked and account names dropped for ``who``."""
+    """A copy of an answer (dicts and lists) with the texts masked for ``who``."""
     if may_see_personal_data(who.role):
         return value
     if isinstance(value, dict):
-        return {k: (None if k in PERSON_KEYS else _mask(v) if k in TEXT_KEYS and isinstance(v, str)
-                    else redact(v, who)) for k, v in value.items()}
+        return {k: (_mask(v) if k in TEXT_KEYS and isinstance(v, str) else redact(v, who))
+                for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v, who) for v in value]
     return value

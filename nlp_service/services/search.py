@@ -24,6 +24,7 @@ class SearchService:
     def similar(self, text: str | None = None, suggestion_id: int | None = None, k: int = 5,
                 who: Principal = SYSTEM) -> list[dict[str, Any]]:
         """Similar past proposals for a new text, or for a stored suggestion ("more like this")."""
+        store = self.indexes()  # before the session: catching up with other writers opens its own
         with self.db.session() as s:
             place = submitted = None
             exclude: set[int] = set()
@@ -34,15 +35,15 @@ class SearchService:
             if not text:
                 raise BadInputError("give a text or a suggestion id")
             doc = self.analyzer.analyze(text)
-            return redact(similar_suggestions(s, self.indexes(), Query(doc, place, submitted), k, exclude), who)
+            return redact(similar_suggestions(s, store, Query(doc, place, submitted), k, exclude), who)
 
     def search(self, req: SearchRequest, who: Principal = SYSTEM) -> dict[str, Any]:
+        store = self.indexes()  # before the session (see similar)
         with self.db.session() as s:
             text = req.query
             if req.like_id is not None:
                 row = get_suggestion(s, req.like_id)
                 text = item_text(row.title, row.body)
-            store = self.indexes()
             if not text.strip():
                 return run_search(s, store, req, [], None, masker(who))
             doc = self.analyzer.analyze(text, vector=req.mode != "keyword", entities=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,12 +62,23 @@ class Database:
         if auto_migrate:
             migrate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._local = threading.local()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """One transaction: committed on success, rolled back whole on any error."""
-        with self._sessions() as s, s.begin():
-            yield s
+        """One transaction: committed on success, rolled back whole on any error.
+
+        Never open one inside another in the same thread: on SQLite each takes the write lock up front, so the
+        inner one would wait for the outer (its own thread) until the timeout. That is refused at once instead.
+        """
+        if getattr(self._local, "open", False):
+            raise RuntimeError("a database session is already open in this thread; pass it down instead")
+        self._local.open = True
+        try:
+            with self._sessions() as s, s.begin():
+                yield s
+        finally:
+            self._local.open = False
 
     def tables(self) -> list[str]:
         return sorted(inspect(self.engine).get_table_names())
