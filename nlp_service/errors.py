@@ -85,6 +85,12 @@ class ConflictError(NLPServiceError):
     code = "E010"
 
 
+class RetrainRefusedError(NLPServiceError):
+    """A retrained model measured worse than the one in service on the same held-out items; the old one stays."""
+
+    code = "E011"
+
+
 class JobNotReadyError(NLPServiceError):
     """A background job's result was asked for before the job finished, or the job failed."""
 

@@ -37,13 +37,32 @@ class Service:
         model_dir = self.settings.routing_model_dir
         if not (model_dir / "manifest.json").is_file():
             raise ModelNotReadyError(f"no routing model in {model_dir}; run `nlp-service setup` to train it")
-        return load_router(model_dir, self.pipeline, self.settings.review_threshold)
+        return load_router(model_dir, self.pipeline, self.settings.review_threshold, self.embedding_fingerprint)
 
     @cached_property
     def encoder(self):
         from nlp_service.embedding.encoder import Encoder
 
         return Encoder(self.settings.embedding_model_dir)  # refuses a missing or broken model with a clear error
+
+    @cached_property
+    def embedding_fingerprint(self) -> dict[str, str]:
+        from nlp_service.embedding.encoder import fingerprint
+
+        return fingerprint(self.settings.embedding_model_dir)
+
+    def _stored_vectors(self, ids: list[int], texts: list[str]):
+        """The vectors routing trains on: the ones stored and indexed for these items (embedded if missing)."""
+        import numpy as np
+
+        index = self.indexes.vectors["suggestion"]
+        found = [index.vector(i) for i in ids]
+        missing = [n for n, v in enumerate(found) if v is None]
+        if missing:
+            fresh = self.encoder.encode([texts[n] for n in missing])
+            for n, v in zip(missing, fresh, strict=True):
+                found[n] = v
+        return np.stack(found)
 
     @cached_property
     def analyzer(self):
@@ -92,7 +111,8 @@ class Service:
 
         config = self.settings.project_root / "training" / "configs" / "routing.yaml"
         return RoutingService(self.db, self.pipeline, self.analyzer, lambda: self.router,
-                              self.settings.routing_model_dir, config, self._forget_router)
+                              self.settings.routing_model_dir, config, self._forget_router, self._stored_vectors,
+                              lambda: self.embedding_fingerprint)
 
     @cached_property
     def search(self):

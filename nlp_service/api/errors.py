@@ -17,12 +17,13 @@ from nlp_service.errors import (
     ModelNotReadyError,
     NLPServiceError,
     NotFoundError,
+    RetrainRefusedError,
     RowError,
 )
 
 _STATUS = {BadInputError: 422, RowError: 422, ImportFailedError: 422, NotFoundError: 404,
            ModelNotReadyError: 503, ArtifactError: 503,
-           JobNotReadyError: 409, FontMissingError: 503, ConflictError: 409}
+           JobNotReadyError: 409, FontMissingError: 503, ConflictError: 409, RetrainRefusedError: 409}
 
 
 def problem(status: int, title: str, detail: str, **extra: object) -> JSONResponse:

@@ -15,11 +15,13 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize_scalar
+from scipy.sparse import csr_matrix, hstack
 from scipy.special import log_softmax, softmax
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.svm import LinearSVC
 
 from nlp_service.classify.features import TokenFeatures
+from nlp_service.errors import ArtifactError
 
 
 @dataclass(frozen=True)
@@ -30,20 +32,20 @@ class Prediction:
     reasons: list[str]  # words that pushed towards the label
 
 
-def _pad_rare_classes(docs: list[list[str]], labels: list[str], k: int) -> tuple[list[list[str]], list[str]]:
+def _pad_rare_classes(docs: list[list[str]], labels: list[str], k: int, vectors: np.ndarray | None = None
+                      ) -> tuple[list[list[str]], list[str], np.ndarray | None]:
     """Repeat the examples of classes seen fewer than ``k`` times, so every fold holds each class.
 
     A department with one past suggestion should still be predictable, not crash training.
     """
     counts = Counter(labels)
-    docs, labels = list(docs), list(labels)
+    rows = list(range(len(labels)))
     for label, n in counts.items():
         if n < k:
-            mine = [d for d, y in zip(docs, labels, strict=True) if y == label]
-            extra = (mine * k)[: k - n]
-            docs += extra
-            labels += [label] * len(extra)
-    return docs, labels
+            mine = [i for i, y in enumerate(labels) if y == label]
+            rows += (mine * k)[: k - n]
+    return ([docs[i] for i in rows], [labels[i] for i in rows],
+            None if vectors is None else np.asarray(vectors)[rows])
 
 
 def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
@@ -63,19 +65,35 @@ def _scores_2d(scores: np.ndarray) -> np.ndarray:
 class TextClassifier:
     """sklearn-shaped: ``fit`` returns self, fitted attributes end in ``_``."""
 
-    def __init__(self, C: float = 0.5, cv: int = 5, min_df: int = 2, seed: int = 0) -> None:
+    def __init__(self, C: float = 0.5, cv: int = 5, min_df: int = 2, seed: int = 0, dense_weight: float = 0.0
+                 ) -> None:
         self.C = C
         self.cv = cv
         self.min_df = min_df
         self.seed = seed
+        self.dense_weight = dense_weight  # > 0: sentence vectors (scaled by it) beside the sparse features
 
     def get_params(self) -> dict[str, Any]:
-        return {"C": self.C, "cv": self.cv, "min_df": self.min_df, "seed": self.seed}
+        return {"C": self.C, "cv": self.cv, "min_df": self.min_df, "seed": self.seed,
+                "dense_weight": self.dense_weight}
 
-    def fit(self, docs: list[list[str]], labels: list[str]) -> TextClassifier:
-        docs, labels = _pad_rare_classes(docs, labels, self.cv)
-        self.features_ = TokenFeatures(min_df=self.min_df).fit(docs)
+    @property
+    def needs_vectors(self) -> bool:
+        return getattr(self, "dense_weight", 0.0) > 0
+
+    def _matrix(self, docs: list[list[str]], vectors: np.ndarray | None) -> csr_matrix:
         X = self.features_.transform(docs)
+        if not self.needs_vectors:
+            return X
+        if vectors is None or len(vectors) != len(docs):
+            raise ArtifactError("this classifier was trained with sentence vectors beside the words; give one "
+                                "vector per text (the routing model's embedding)")
+        return hstack([X, csr_matrix(np.asarray(vectors, np.float32) * self.dense_weight)]).tocsr()
+
+    def fit(self, docs: list[list[str]], labels: list[str], vectors: np.ndarray | None = None) -> TextClassifier:
+        docs, labels, vectors = _pad_rare_classes(docs, labels, self.cv, vectors)
+        self.features_ = TokenFeatures(min_df=self.min_df).fit(docs)
+        X = self._matrix(docs, vectors)
         y = np.asarray(labels)
         folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.seed)
         oof = _scores_2d(cross_val_predict(LinearSVC(C=self.C), X, y, cv=folds, method="decision_function"))
@@ -84,8 +102,8 @@ class TextClassifier:
         self.temperature_ = fit_temperature(oof, np.searchsorted(self.svc_.classes_, y))
         return self
 
-    def predict_proba(self, docs: list[list[str]]) -> np.ndarray:
-        scores = _scores_2d(self.svc_.decision_function(self.features_.transform(docs)))
+    def predict_proba(self, docs: list[list[str]], vectors: np.ndarray | None = None) -> np.ndarray:
+        scores = _scores_2d(self.svc_.decision_function(self._matrix(docs, vectors)))
         return softmax(scores * self.temperature_, axis=1)
 
     def explain(self, doc: list[str], label: str, k: int = 5) -> list[str]:
@@ -97,8 +115,9 @@ class TextClassifier:
         scored = {t: w[vocab[t]] for t in set(doc) if t in vocab}
         return [t for t, s in sorted(scored.items(), key=lambda kv: -kv[1])[:k] if s > 0]
 
-    def predict(self, docs: list[list[str]], k: int = 3, explain: bool = True) -> list[Prediction]:
-        probs = self.predict_proba(docs)
+    def predict(self, docs: list[list[str]], k: int = 3, explain: bool = True, vectors: np.ndarray | None = None
+                ) -> list[Prediction]:
+        probs = self.predict_proba(docs, vectors)
         out = []
         for doc, p in zip(docs, probs, strict=True):
             order = np.argsort(-p)[:k]

@@ -26,6 +26,7 @@ class TrainConfig:
     holdout: float = 0.2
     seed: int = 13
     target_precision: float = 0.97  # auto-route only where held-out accuracy reaches this
+    dense_weight: float = 0.0  # > 0: sentence vectors beside the words (routing; see training/configs)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -45,7 +46,8 @@ class TrainConfig:
         return cls(**data, extra={"config_file": str(path.name)})
 
     def model(self) -> TextClassifier:
-        return TextClassifier(C=self.C, cv=self.cv, min_df=self.min_df, seed=self.seed)
+        return TextClassifier(C=self.C, cv=self.cv, min_df=self.min_df, seed=self.seed,
+                              dense_weight=self.dense_weight)
 
 
 def read_labelled(path: Path, text_columns: Sequence[str], label_column: str, encoding: str = "utf-8"

@@ -21,6 +21,7 @@ import numpy as np
 from nlp_service.embedding.builder import MANIFEST, QUERY_PREFIX, missing_files, read_manifest
 from nlp_service.embedding.onnx_int8 import build_onnx_int8, no_progress_bars, onnx_is_current, onnx_model_path
 from nlp_service.errors import ArtifactError, BadInputError, ModelNotReadyError
+from nlp_service.storage.files import sha256_file
 
 BUILD_HINT = "build it with `python training/build_embedding_model.py`"
 # Texts x padded length per ONNX call. Short sentences still go 32 at a time, 512-token texts 2 at a time:
@@ -213,3 +214,14 @@ class Encoder:
             with self._model_lock:
                 out[idx] = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
         return out
+
+
+def fingerprint(model_dir: Path) -> dict[str, str]:
+    """Which embedding model this is, for artifacts that read its vectors: the folder's name and the sha256 of
+    its weights (the source checksum the builder recorded, else the weights file's own)."""
+    manifest = read_manifest(model_dir) or {}
+    sha = manifest.get("source_sha256")
+    if not sha:
+        weights = model_dir / "model.safetensors"
+        sha = sha256_file(weights) if weights.is_file() else "absent"
+    return {"name": model_dir.name, "sha256": sha}

@@ -13,6 +13,7 @@ from typing import Any
 
 from nlp_service.classify.artifact import load_artifact
 from nlp_service.classify.model import TextClassifier
+from nlp_service.errors import ArtifactError
 from nlp_service.routing.evidence import DepartmentEvidence, DepartmentSignals
 from nlp_service.text.document import Document
 from nlp_service.text.pipeline import TextPipeline
@@ -27,6 +28,7 @@ class RoutingModel:
 
     topic: TextClassifier
     department: TextClassifier
+    embedding: dict[str, Any] | None = None  # the sentence-embedding model the classifiers read, if any
 
 
 def combine_department(probs: dict[str, float], ev: DepartmentEvidence, mention_weight: float = MENTION_WEIGHT,
@@ -50,9 +52,10 @@ class Router:
 
     def route(self, doc: Document, k: int = 3) -> dict[str, Any]:
         tokens = doc.tokens
-        tp = self.model.topic.predict([tokens], k)[0]
+        vecs = None if doc.vector is None else doc.vector[None, :]
+        tp = self.model.topic.predict([tokens], k, vectors=vecs)[0]
         dm = self.model.department
-        raw = dict(zip(dm.classes_, map(float, dm.predict_proba([tokens])[0]), strict=True))
+        raw = dict(zip(dm.classes_, map(float, dm.predict_proba([tokens], vecs)[0]), strict=True))
         ev = self.signals.evidence(doc.clean, tokens)
         combined = combine_department(raw, ev)
         ranked = sorted(combined.items(), key=lambda kv: -kv[1])[:k]
@@ -80,9 +83,18 @@ class Router:
         }
 
 
-def load_router(model_dir: Path, pipeline: TextPipeline, threshold: float | None = None) -> Router:
-    """The routing artifact with its evidence; ``threshold`` overrides the review threshold it stores."""
+def load_router(model_dir: Path, pipeline: TextPipeline, threshold: float | None = None,
+                embedding: dict[str, Any] | None = None) -> Router:
+    """The routing artifact with its evidence; ``threshold`` overrides the review threshold it stores.
+    ``embedding`` is the fingerprint of the encoder in use: a model trained on another one's vectors is
+    refused, since its vector features would mean nothing."""
     model, manifest = load_artifact(model_dir)
+    wanted = getattr(model, "embedding", None)
+    if wanted and (embedding is None or wanted.get("sha256") != embedding.get("sha256")):
+        have = embedding.get("name") if embedding else "none"
+        raise ArtifactError(f"the routing model in {model_dir} was trained on vectors of {wanted.get('name')} "
+                            f"({wanted.get('sha256', '')[:12]}), but the encoder in use is {have}: retrain it "
+                            "(python training/train_routing.py) or point NLP_EMBEDDING_MODEL back")
     tx = pipeline.taxonomy
     names = {t.id: t.name for t in tx.topics} | {d.id: d.name for d in tx.departments}
     if threshold is None:

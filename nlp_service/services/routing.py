@@ -7,10 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from nlp_service.access.roles import SYSTEM, Principal
 from nlp_service.access.views import suggestion_view
 from nlp_service.domain.taxonomy import Taxonomy
-from nlp_service.errors import BadInputError
+from nlp_service.errors import BadInputError, NLPServiceError
 from nlp_service.routing import review
 from nlp_service.routing.router import Router
 from nlp_service.storage.db import Database
@@ -20,15 +22,22 @@ from nlp_service.text.pipeline import TextPipeline
 
 class RoutingService:
     def __init__(self, db: Database, pipeline: TextPipeline, analyzer: Analyzer, router: Callable[[], Router],
-                 model_dir: Path, config_path: Path, on_trained: Callable[[], None]) -> None:
+                 model_dir: Path, config_path: Path, on_trained: Callable[[], None],
+                 vectors: Callable[[list[int], list[str]], np.ndarray] | None = None,
+                 embedding: Callable[[], dict[str, str]] | None = None) -> None:
         self.db, self.pipeline, self.analyzer, self.router = db, pipeline, analyzer, router
         self.model_dir, self.config_path, self.on_trained = model_dir, config_path, on_trained
+        self.vectors, self.embedding = vectors, embedding
 
     def route(self, text: str) -> dict[str, Any]:
-        return self.router().route(self.analyzer.analyze(text, vector=False, entities=False))
+        router = self.router()
+        doc = self.analyzer.analyze(text, vector=router.model.embedding is not None, entities=False)
+        return router.route(doc)
 
-    def train(self, log: Callable[[str], None] = print, config: Any = None) -> dict[str, Any]:
-        """Topic + department models from the database, staff corrections included."""
+    def train(self, log: Callable[[str], None] = print, config: Any = None, force: bool = False) -> dict[str, Any]:
+        """Topic + department models from the database (imported labels and staff corrections and acceptances;
+        never the router's own decisions). When a model is in service it is measured on the same held-out
+        items first, and a worse new model does not replace it unless ``force``."""
         from nlp_service.classify.training import TrainConfig
         from nlp_service.routing.training import train_router
 
@@ -37,7 +46,15 @@ class RoutingService:
             # size (0.97 routes nothing automatically: see the coverage curve in the manifest).
             config = (TrainConfig.from_file(self.config_path) if self.config_path.is_file()
                       else TrainConfig(target_precision=0.9))
-        manifest = train_router(self.db, self.pipeline, self.model_dir, config, log=log)
+        previous = None
+        if (self.model_dir / "manifest.json").is_file():
+            try:
+                previous = self.router().model
+            except NLPServiceError as e:  # unreadable or built for another encoder: nothing to compare with
+                log(f"the current routing model cannot be compared ({e}); replacing it")
+        manifest = train_router(self.db, self.pipeline, self.model_dir, config, log=log, vectors=self.vectors,
+                                embedding=self.embedding() if self.embedding else None, previous=previous,
+                                force=force)
         self.on_trained()
         return manifest
 
