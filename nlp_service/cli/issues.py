@@ -152,3 +152,25 @@ def keys_revoke(name: str) -> None:
 
     revoke_key(make_service().db, name, "cli")
     emit({"name": name, "revoked": True})
+
+
+@app.command()
+def pairs(
+    data: Annotated[str, typer.Option("--data", help="CSV, XLSX or JSONL with one pair of texts a row.")],
+    a: Annotated[str, typer.Option("--a", help="Column of the first text.")],
+    b: Annotated[str, typer.Option("--b", help="Column of the second text.")],
+    encoding: EncodingOpt = "utf-8",
+    model: Annotated[str | None, typer.Option(help="Pair-decision artifact; default models/pairs.")] = None,
+) -> None:
+    """One JSON object per row, in order: duplicate (at the shipped threshold), probability, why."""
+    from pathlib import Path
+
+    from nlp_service.pairs.features import vocabulary
+    from nlp_service.pairs.model import PairModel
+    from nlp_service.pairs.rows import decide_file
+
+    svc = make_service()
+    head = PairModel.load(Path(model) if model else svc.settings.models_dir / "pairs")
+    names = vocabulary(svc.pipeline.taxonomy)
+    for answer in decide_file(head, svc.analyzer, names, Path(data), a, b, encoding):
+        emit(answer)
