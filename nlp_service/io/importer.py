@@ -26,7 +26,7 @@ from nlp_service.errors import BadInputError, ImportFailedError, RowError
 from nlp_service.io.exporter import export_views, undefuse_formula
 from nlp_service.io.tabular import CellError, Row, scan_rows
 from nlp_service.storage.db import Database
-from nlp_service.storage.repository import audit, upsert_suggestions
+from nlp_service.storage.repository import audit, find_by_external_ids, upsert_suggestions
 
 # Column names seen in real exports, mapped to our fields, so common files import with no --map at all.
 KNOWN_COLUMNS = {
@@ -143,12 +143,12 @@ def _record(row: Row, mapping: dict[str, str], defused: bool, drop_own_id: bool)
                 seen.add(fld)
                 bad(fld, err["msg"])
         return errors
-    if errors:
-        return errors
-    if not rec.title and not rec.body:
-        bad(None, "no text: both title and body are empty")
-        return errors
-    return rec
+    return errors or rec
+
+
+def _no_text(row: int) -> RowError:
+    return RowError(row, None, "no text: both title and body are empty (only an update of a stored external id "
+                               "may leave them out)")
 
 
 def import_file(db: Database, path: Path, mapping: dict[str, str] | None = None, mode: str = "good_rows",
@@ -173,6 +173,7 @@ def import_file(db: Database, path: Path, mapping: dict[str, str] | None = None,
     keys_seen: set[str] = set()
     first_row: dict[str, int] = {}  # external id -> the row it first appeared on
     bad_rows: set[int] = set()
+    textless: dict[str, int] = {}  # rows with no title or body: fine as updates of stored items only
     for item in table.items:
         if isinstance(item, RowError):
             if item.row not in bad_rows:
@@ -199,7 +200,14 @@ def import_file(db: Database, path: Path, mapping: dict[str, str] | None = None,
             else:
                 if rec.external_id:
                     first_row[rec.external_id] = item.number
-                good.append(rec)
+                if rec.title or rec.body:
+                    good.append(rec)
+                elif rec.external_id:
+                    textless[rec.external_id] = item.number
+                    good.append(rec)
+                else:
+                    report.errors.append(_no_text(item.number))
+                    bad_rows.add(item.number)
         if progress:
             progress(1)
     if table.header is None:
@@ -208,6 +216,13 @@ def import_file(db: Database, path: Path, mapping: dict[str, str] | None = None,
             raise BadInputError(f"{path}: mapped keys on no line of the file: {', '.join(missing)}")
     if report.rows == 0:
         raise BadInputError(f"{path}: no data rows (only a header, or only empty rows)")
+    if textless:
+        with db.session() as s:
+            unknown = set(textless) - set(find_by_external_ids(s, textless))
+        for ext in unknown:
+            report.errors.append(_no_text(textless[ext]))
+            bad_rows.add(textless[ext])
+        good = [r for r in good if r.external_id not in unknown]
     if kept_own_id:
         report.notes.append(f"column {OWN_ID!r} was kept in extra, not read as the external id (in this "
                             f"service's exports it is the internal number); pass --map {OWN_ID}=external_id if it "
