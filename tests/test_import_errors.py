@@ -386,3 +386,64 @@ def test_bad_history_cell_names_the_column(db, tmp_path):
     f = write(tmp_path / "a.csv", "external_id,title,history\nh1,t,received@2021-01-01; 胡说\nh2,t,\n")
     report, _, new = both_modes(db, f)
     assert where(report) == [(2, "history", "C2")] and len(new) == 1
+
+
+def test_an_unchanged_label_keeps_its_source(db):
+    with db.session() as s:
+        (sid,), _, _ = repo.upsert_suggestions(s, [SuggestionIn(external_id="L", title="t", topic="env")])
+        s.get(Suggestion, sid).topic_source = "automatic"
+    with db.session() as s:
+        repo.upsert_suggestions(s, [SuggestionIn(external_id="L", topic="env", department="d9")])
+    with db.session() as s:
+        row = s.get(Suggestion, sid)
+        assert (row.topic_source, row.department_source) == ("automatic", "imported")
+
+
+def test_rows_without_text_may_update_stored_items_only(db, tmp_path):
+    seed(db)
+    f = write(tmp_path / "a.csv", "external_id,reply,replied\nold-1,已答复：下周修,2021-02-01\nnew-9,无人认领,\n")
+    report, _, new = both_modes(db, f)
+    assert where(report) == [(3, None, None)] and "no text" in report.errors[0].reason and new == []
+    row = {r["external_id"]: r for r in stored(db)}["old-1"]
+    assert (row["reply"], row["title"]) == ("已答复：下周修", "旧标题")
+
+
+# ------------------------------------------------------------------------------------- Docker entry point
+
+
+def test_docker_entrypoint_sets_up_the_volume_then_serves(tmp_path):
+    """The image's entry point, run with a stand-in nlp-service: set-up goes to NLP_DATA_DIR (the volume) on
+    every start, before serve; the stand-in's set-up makes a key file only where there is none, as setup does."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "docker-entrypoint.sh"
+    calls = tmp_path / "calls"
+    stub = tmp_path / "nlp-service"
+    stub.write_text('#!/bin/sh\necho "$NLP_DATA_DIR $*" >> "$CALLS"\n'
+                    'if [ "$1" = setup ] && [ ! -e "$NLP_DATA_DIR/local-keys.json" ]; then\n'
+                    '  echo "{}" > "$NLP_DATA_DIR/local-keys.json"; fi\n')
+    stub.chmod(0o755)
+    volume = tmp_path / "volume" / "nlp"
+    env = {**os.environ, "NLP_SERVICE": str(stub), "NLP_DATA_DIR": str(volume), "CALLS": str(calls)}
+
+    def run(*args):
+        calls.write_text("")
+        r = subprocess.run(["sh", str(script), *args], env=env, capture_output=True, text=True, timeout=20)
+        return r.returncode, calls.read_text().splitlines(), r.stderr
+
+    assert run() == (0, [f"{volume} setup", f"{volume} serve --skip-setup"], "")
+    assert volume.is_dir() and oct(volume.stat().st_mode & 0o777) == "0o700"
+    keys = (volume / "local-keys.json").stat()
+    assert run("--port", "9000")[1] == [f"{volume} setup", f"{volume} serve --skip-setup --port 9000"]
+    assert (volume / "local-keys.json").stat().st_mtime_ns == keys.st_mtime_ns  # kept, not made again
+    assert run("import", "/in/a.csv")[1] == [f"{volume} setup", f"{volume} import /in/a.csv"]
+    assert run("setup")[1] == [f"{volume} setup"]
+    assert run("sh", "-c", "true")[1] == []  # a program runs as given
+    stub.write_text('#!/bin/sh\necho "$*" >> "$CALLS"\n[ "$1" != setup ]\n')  # set-up fails: no serve
+    rc, seen, _ = run()
+    assert rc != 0 and seen == ["setup"]
+    env["NLP_DATA_DIR"] = str(stub / "not-a-dir")
+    rc, seen, err = run()
+    assert rc != 0 and seen == [] and "not-a-dir" in err
