@@ -21,7 +21,10 @@ case $1 in
 esac
 
 umask 077  # the database and the key file hold personal data and secrets: readable by the service only
-mkdir -p "$NLP_DATA_DIR"
+if ! mkdir -p "$NLP_DATA_DIR" 2>/dev/null; then
+    echo "error: cannot make $NLP_DATA_DIR (NLP_DATA_DIR); mount a volume there" >&2
+    exit 1
+fi
 if [ ! -w "$NLP_DATA_DIR" ]; then
     echo "error: $NLP_DATA_DIR is not writable by user $(id -u); mount a volume there that it may write" >&2
     exit 1

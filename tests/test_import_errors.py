@@ -401,11 +401,17 @@ def test_an_unchanged_label_keeps_its_source(db):
 
 def test_rows_without_text_may_update_stored_items_only(db, tmp_path):
     seed(db)
+    before = stored(db)
     f = write(tmp_path / "a.csv", "external_id,reply,replied\nold-1,已答复：下周修,2021-02-01\nnew-9,无人认领,\n")
-    report, _, new = both_modes(db, f)
-    assert where(report) == [(3, None, None)] and "no text" in report.errors[0].reason and new == []
-    row = {r["external_id"]: r for r in stored(db)}["old-1"]
-    assert (row["reply"], row["title"]) == ("已答复：下周修", "旧标题")
+    with pytest.raises(ImportFailedError) as failed:
+        import_file(db, f, mode="all_or_nothing")
+    assert where(failed.value) == [(3, None, None)] and "no text" in failed.value.errors[0].reason
+    assert stored(db) == before
+    report = import_file(db, f)
+    assert (report.inserted, report.updated, where(report)) == (0, 1, [(3, None, None)])
+    after = stored(db)
+    assert len(after) == 2 and after[1] == before[1]
+    assert (after[0]["reply"], after[0]["title"], after[0]["body"]) == ("已答复：下周修", "旧标题", before[0]["body"])
 
 
 # ------------------------------------------------------------------------------------- Docker entry point
@@ -446,4 +452,4 @@ def test_docker_entrypoint_sets_up_the_volume_then_serves(tmp_path):
     assert rc != 0 and seen == ["setup"]
     env["NLP_DATA_DIR"] = str(stub / "not-a-dir")
     rc, seen, err = run()
-    assert rc != 0 and seen == [] and "not-a-dir" in err
+    assert rc != 0 and seen == [] and f"cannot make {stub / 'not-a-dir'}" in err
