@@ -414,6 +414,15 @@ def test_rows_without_text_may_update_stored_items_only(db, tmp_path):
     assert (after[0]["reply"], after[0]["title"], after[0]["body"]) == ("已答复：下周修", "旧标题", before[0]["body"])
 
 
+
+
+def test_every_bad_cell_of_a_row_is_named(db, tmp_path):
+    seed(db)
+    report, failed, new = both_modes(db, write(tmp_path / "a.csv", HEADER + "r2,t,b,不是日期,-1\nr3,t,b,,\n"))
+    assert where(report) == [(2, "submitted", "D2"), (2, "likes", "E2")]
+    assert "1 bad rows (2 problems)" in str(failed) and report.to_dict()["skipped"] == 1 and len(new) == 1
+
+
 # ------------------------------------------------------------------------------------- Docker entry point
 
 

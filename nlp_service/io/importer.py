@@ -45,6 +45,17 @@ MODES = ("good_rows", "all_or_nothing")
 _HISTORY = re.compile(r"^\s*([a-z_]+)\s*@\s*(\d{4}-\d{2}-\d{2})?\s*$")
 
 
+class RowsFailedError(ImportFailedError):
+    """ImportFailedError that counts bad rows, not problems (a row may have several bad cells)."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(errors)
+        rows = len({e.row for e in errors})
+        if rows != len(errors):
+            self.message = self.message.replace(f"{len(errors)} bad rows", f"{rows} bad rows ({len(errors)} "
+                                                f"problems)", 1)
+
+
 @dataclass
 class ImportReport:
     rows: int = 0
@@ -229,7 +240,7 @@ def import_file(db: Database, path: Path, mapping: dict[str, str] | None = None,
                             f"is your system's id")
     report.errors.sort(key=lambda e: e.row)
     if report.errors and mode == "all_or_nothing":
-        raise ImportFailedError(report.errors)
+        raise RowsFailedError(report.errors)
     with db.session() as s:  # one transaction: a crash or error leaves nothing half-written
         for i in range(0, len(good), batch_size):
             ids, ins, upd = upsert_suggestions(s, good[i : i + batch_size], actor, same=_export_view)

@@ -381,7 +381,7 @@ def _jsonl_items(text: str) -> Iterator[Row | RowError]:
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
-            yield RowError(i, None, f"not valid JSON ({e.msg} at column {e.colno}); the other lines were read")
+            yield RowError(i, None, f"not valid JSON at column {e.colno}: {e.msg}; the other lines were read")
             continue
         if not isinstance(obj, dict):
             yield RowError(i, None, f"each line must be a JSON object, not {type(obj).__name__}")
