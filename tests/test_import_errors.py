@@ -354,6 +354,8 @@ def test_a_foreign_id_column_is_kept_in_extra_with_a_note(db, tmp_path):
     assert report.inserted == 1 and "--map id=external_id" in report.notes[0]
     row = stored(db)[0]
     assert row["external_id"] is None and row["extra"] == {"id": "77"}
+    report = import_file(db, write(tmp_path / "b.csv", "编号,id,title\nB-1,78,另一个系统\n"))
+    assert report.notes == [] and stored(db)[1]["external_id"] == "B-1" and stored(db)[1]["extra"] == {"id": "78"}
 
 
 def test_updates_never_blank_what_the_file_does_not_carry(db, tmp_path):

@@ -140,8 +140,8 @@ def _record(row: Row, mapping: dict[str, str], defused: bool, drop_own_id: bool)
         except ValueError as e:
             bad("status_history", str(e))
             data.pop("status_history")
-    if data.get("status_history") and data.get("status") and data["status"] != data["status_history"][-1].get(
-            "status"):
+    last = data["status_history"][-1] if data.get("status_history") else None
+    if isinstance(last, dict) and data.get("status") and data["status"] != last.get("status"):
         # the status was changed in the file but the history was not: the new status is its latest step
         data["status_history"] = [*data["status_history"], {"status": data["status"]}]
     try:
@@ -194,8 +194,9 @@ def import_file(db: Database, path: Path, mapping: dict[str, str] | None = None,
         else:
             report.rows += 1
             keys_seen.update(item.values)
-            drop_own_id = has_external or "external_id" in item.values  # (JSONL: per line)
-            kept_own_id = kept_own_id or (OWN_ID in item.values and not drop_own_id)
+            # Beside an external_id column (our export's shape) an id is the exporting service's own number.
+            drop_own_id = "external_id" in item.values
+            kept_own_id = kept_own_id or (OWN_ID in item.values and not drop_own_id and not has_external)
             rec = _record(item, mapping, defused, drop_own_id)
             if isinstance(rec, list):
                 report.errors += rec
