@@ -161,14 +161,14 @@ def _span(a: int, b: int) -> str:
 
 def _csv_table(path: Path, encoding: str) -> Table:
     data = path.read_bytes()
+    delim = "\t" if path.suffix.lower() == ".tsv" else ","
     try:
         text = decode_text(data, str(path), encoding)
     except BadInputError as e:
         if "offset" not in e.context:
             raise
-        raise BadInputError(_where_undecodable(path, data, int(e.context["offset"]), encoding)) from e
+        raise BadInputError(_where_undecodable(path, data, int(e.context["offset"]), encoding, delim)) from e
     csv.field_size_limit(16 * 1024 * 1024)
-    delim = "\t" if path.suffix.lower() == ".tsv" else ","
     lines = io.StringIO(text, newline="").readlines()  # split as csv.reader splits: \n, \r\n or \r
     src = _Lines(lines)
     reader = csv.reader(src, delimiter=delim, strict=True)
@@ -183,11 +183,11 @@ def _csv_table(path: Path, encoding: str) -> Table:
     return Table("csv", header, iter(_CsvRows(lines, src, reader, header, delim)))
 
 
-def _where_undecodable(path: Path, data: bytes, offset: int, encoding: str) -> str:
+def _where_undecodable(path: Path, data: bytes, offset: int, encoding: str, delim: str) -> str:
     """Row and column of the first byte that does not decode, counted on the text before it."""
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     before = data[start:offset].decode(encoding, errors="replace")
-    records = list(csv.reader(io.StringIO(before, newline="")))
+    records = list(csv.reader(io.StringIO(before, newline=""), delimiter=delim))
     header = records[0] if records else []
     row = len(records) if before and before[-1] not in "\r\n" else len(records) + 1
     cells = len(records[-1]) if records and before and before[-1] not in "\r\n" else 1
@@ -348,9 +348,9 @@ def _xlsx_items(wb: Any, rows: Iterator[Any], header: list[str]) -> Iterator[Row
                 v = c.value
                 if v is None or (isinstance(v, str) and not v.strip()):
                     continue
-                if i >= len(header):  # a sheet whose stated size is wrong: name the extra column
-                    header.append(f"column{i + 1}")
-                    letters[header[-1]] = column_letter(i)
+                while i >= len(header):  # a sheet whose stated size is wrong: name the extra columns
+                    header.append(f"column{len(header) + 1}")
+                    letters[header[-1]] = column_letter(len(header) - 1)
                 col = header[i]
                 if c.data_type == "e" or (isinstance(v, str) and v.strip() in SPREADSHEET_ERRORS):
                     bad.append(CellError(number, col, f"the cell holds the spreadsheet error {v}, not a value",
