@@ -37,15 +37,25 @@ def import_cmd(
 
     from tqdm import tqdm
 
-    from nlp_service.io.importer import parse_mapping
+    from nlp_service.errors import ImportFailedError
+    from nlp_service.io.importer import error_dict, parse_mapping
 
     svc = make_service()
     mapping = parse_mapping(map_)
-    with tqdm(desc="rows", unit=" rows", file=sys.stderr, disable=None) as bar:
-        report = svc.suggestions.import_file(Path(path), mapping, mode, encoding, progress=bar.update)
-    for e in report["errors"][:20]:
-        log(f"skipped row {e['row']}" + (f", column {e['column']!r}" if e["column"] else "") + f": {e['reason']}")
-    emit({k: v for k, v in report.items() if k != "errors"})
+    try:
+        with tqdm(desc="rows", unit=" rows", file=sys.stderr, disable=None) as bar:
+            report = svc.suggestions.import_file(Path(path), mapping, mode, encoding, progress=bar.update)
+    except ImportFailedError as failed:  # every bad row, not only the first few in the message
+        for e in map(error_dict, failed.errors):
+            log(f"bad row {e['row']}" + (f", column {e['column']!r}" if e["column"] else "")
+                + (f" (cell {e['cell']})" if e.get("cell") else "") + f": {e['reason']}")
+        raise
+    for e in report["errors"]:
+        log(f"skipped row {e['row']}" + (f", column {e['column']!r}" if e["column"] else "")
+            + (f" (cell {e['cell']})" if e.get("cell") else "") + f": {e['reason']}")
+    for note in report.get("notes", []):
+        log(f"note: {note}")
+    emit({k: v for k, v in report.items() if k not in ("errors", "notes")})
 
 
 @app.command()

@@ -1,7 +1,19 @@
-"""Import suggestions from CSV/XLSX/JSONL with a column mapping, row-level errors and two modes."""
+"""Import suggestions from CSV/XLSX/JSONL with a column mapping, row-level errors and two modes.
+
+Every bad row is reported (row, column, cell where the format has cells, reason) and none swallows another: see
+``tabular``. ``good_rows`` writes the good rows and skips the bad ones; ``all_or_nothing`` writes nothing if any
+row is bad. Either way the file is read whole before anything is written.
+
+Round trips: a file this service exported imports back as an update of the same items, and exporting again
+gives the same file. The export's ``id`` column is the service's own number and is never read as an external id;
+items are matched by ``external_id`` (the export gives every item one). The export's ``history`` column is read
+back as the status history, a formula-defusing quote (``'=...``) is taken off again, and a masked, cut or
+cleaned cell that is exactly what an export makes of the stored text leaves the stored text alone.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,24 +21,39 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from nlp_service.domain.records import SuggestionIn
+from nlp_service.domain.records import STATUSES, SuggestionIn
 from nlp_service.errors import BadInputError, ImportFailedError, RowError
-from nlp_service.io.tabular import read_rows
+from nlp_service.io.exporter import export_views, undefuse_formula
+from nlp_service.io.tabular import CellError, Row, scan_rows
 from nlp_service.storage.db import Database
-from nlp_service.storage.repository import audit, upsert_suggestions
+from nlp_service.storage.repository import audit, find_by_external_ids, upsert_suggestions
 
 # Column names seen in real exports, mapped to our fields, so common files import with no --map at all.
 KNOWN_COLUMNS = {
-    "留言编号": "external_id", "编号": "external_id", "id": "external_id",
+    "留言编号": "external_id", "编号": "external_id",
     "留言主题": "title", "标题": "title", "主题": "title",
     "留言详情": "body", "内容": "body", "正文": "body", "详情": "body", "text": "body",
     "留言时间": "submitted", "提交时间": "submitted", "日期": "submitted",
     "答复意见": "reply", "回复": "reply", "答复时间": "replied",
     "点赞数": "likes", "反对数": "dislikes", "留言用户": "submitter",
     "渠道": "channel", "地点": "place", "部门": "department", "承办单位": "department", "状态": "status",
+    "history": "status_history",  # as the export writes it: received@2021-03-04; replied@2021-04-01
 }
+OWN_ID = "id"  # the export's column for the service's own number: never an external id unless mapped so
 FIELDS = set(SuggestionIn.model_fields) - {"extra"}
 MODES = ("good_rows", "all_or_nothing")
+_HISTORY = re.compile(r"^\s*([a-z_]+)\s*@\s*(\d{4}-\d{2}-\d{2})?\s*$")
+
+
+class RowsFailedError(ImportFailedError):
+    """ImportFailedError that counts bad rows, not problems (a row may have several bad cells)."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(errors)
+        rows = len({e.row for e in errors})
+        if rows != len(errors):
+            self.message = self.message.replace(f"{len(errors)} bad rows", f"{rows} bad rows ({len(errors)} "
+                                                f"problems)", 1)
 
 
 @dataclass
@@ -36,11 +63,21 @@ class ImportReport:
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rows": self.rows, "inserted": self.inserted, "updated": self.updated,
-                "skipped": len(self.errors),
-                "errors": [{"row": e.row, "column": e.column, "reason": e.reason} for e in self.errors]}
+                "skipped": len({e.row for e in self.errors}),
+                "errors": [error_dict(e) for e in self.errors], "notes": self.notes}
+
+
+def error_dict(e: RowError) -> dict[str, Any]:
+    out: dict[str, Any] = {"row": e.row, "column": e.column, "reason": e.reason}
+    if getattr(e, "cell", None):
+        out["cell"] = e.cell
+    if getattr(e, "line", None) not in (None, e.row):
+        out["line"] = e.line
+    return out
 
 
 def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
@@ -57,29 +94,72 @@ def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
     return mapping
 
 
-def _record(values: dict[str, Any], mapping: dict[str, str], row: int) -> SuggestionIn:
+def _history(value: Any) -> list[dict[str, Any]]:
+    """``received@2021-03-04; replied@`` (the export's history column) -> status events."""
+    if isinstance(value, list):
+        return value
+    events = []
+    for part in str(value).split(";"):
+        if not part.strip():
+            continue
+        m = _HISTORY.match(part)
+        if not m or m.group(1) not in STATUSES:
+            raise ValueError(f"{part.strip()!r} is not STATUS@YYYY-MM-DD (as the export writes it; "
+                             f"statuses: {', '.join(STATUSES)})")
+        events.append({"status": m.group(1), "date": m.group(2)})
+    return events
+
+
+def _record(row: Row, mapping: dict[str, str], defused: bool, drop_own_id: bool) -> SuggestionIn | list[RowError]:
+    """The row as a record, or every problem with it (one error per bad cell)."""
     data: dict[str, Any] = {"extra": {}}
-    for col, value in values.items():
+    source: dict[str, str] = {}  # field -> the file's column it came from
+    for col, value in row.values.items():
         if isinstance(value, str):
             value = value.strip()
+            if defused:
+                value = undefuse_formula(value)
         if value is None or value == "":
             continue  # an empty cell is a missing value, never a blanking update
+        if col == OWN_ID and col not in mapping and drop_own_id:
+            continue
         target = mapping.get(col) or (col if col in FIELDS else KNOWN_COLUMNS.get(col))
         if target and target not in data:
-            data[target] = value
+            data[target], source[target] = value, col
         else:
             data["extra"][col] = value if isinstance(value, int | float | bool) else str(value)
-    if "status_history" in data and not isinstance(data["status_history"], list):
-        data.pop("status_history")
+    errors: list[RowError] = []
+
+    def bad(fld: str | None, reason: str) -> None:
+        col = source.get(fld, fld) if fld else None
+        errors.append(CellError(row.number, col, reason, row.cell(col), row.line))
+
+    if "status_history" in data:
+        try:
+            data["status_history"] = _history(data["status_history"])
+        except ValueError as e:
+            bad("status_history", str(e))
+            data.pop("status_history")
+    last = data["status_history"][-1] if data.get("status_history") else None
+    if isinstance(last, dict) and data.get("status") and data["status"] != last.get("status"):
+        # the status was changed in the file but the history was not: the new status is its latest step
+        data["status_history"] = [*data["status_history"], {"status": data["status"]}]
     try:
         rec = SuggestionIn.model_validate(data)
     except ValidationError as e:
-        err = e.errors()[0]
-        column = next((c for c, f in mapping.items() if f == err["loc"][0]), str(err["loc"][0]))
-        raise RowError(row, column, err["msg"]) from None
-    if not rec.title and not rec.body:
-        raise RowError(row, None, "no text: both title and body are empty")
-    return rec
+        seen = set()
+        for err in e.errors():
+            fld = str(err["loc"][0]) if err["loc"] else None
+            if fld not in seen:
+                seen.add(fld)
+                bad(fld, err["msg"])
+        return errors
+    return errors or rec
+
+
+def _no_text(row: int) -> RowError:
+    return RowError(row, None, "no text: both title and body are empty (only an update of a stored external id "
+                               "may leave them out)")
 
 
 def import_file(db: Database, path: Path, mapping: dict[str, str] | None = None, mode: str = "good_rows",
@@ -91,38 +171,91 @@ def import_file(db: Database, path: Path, mapping: dict[str, str] | None = None,
     mapping = mapping or {}
     report = ImportReport()
     good: list[SuggestionIn] = []
-    rows = read_rows(path, fmt, encoding)
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            break
-        except RowError as e:  # the row could not even be read; the reader cannot go on past it
-            report.errors.append(e)
-            break
-        if report.rows == 0:
-            missing = [c for c in mapping if c not in row.values]
-            if missing:
-                raise BadInputError(f"{path}: mapped columns not in the file: {', '.join(missing)}; "
-                                    f"the file has: {', '.join(map(str, row.values))}")
-        report.rows += 1
-        try:
-            good.append(_record(row.values, mapping, row.number))
-        except RowError as e:
-            report.errors.append(e)
+    table = scan_rows(path, fmt, encoding)
+    if table.header is not None:
+        missing = [c for c in mapping if c not in table.header]
+        if missing:
+            raise BadInputError(f"{path}: mapped columns not in the file: {', '.join(missing)}; "
+                                f"the file has: {', '.join(table.header)}")
+    has_external = "external_id" in mapping.values() or any(
+        mapping.get(c, c if c in FIELDS else KNOWN_COLUMNS.get(c)) == "external_id" for c in table.header or [])
+    kept_own_id = False
+    defused = table.fmt in ("csv", "xlsx")  # our CSV and XLSX exports quote a leading = + - @
+    keys_seen: set[str] = set()
+    first_row: dict[str, int] = {}  # external id -> the row it first appeared on
+    bad_rows: set[int] = set()
+    textless: dict[str, int] = {}  # rows with no title or body: fine as updates of stored items only
+    for item in table.items:
+        if isinstance(item, RowError):
+            if item.row not in bad_rows:
+                report.rows += 1
+                bad_rows.add(item.row)
+            report.errors.append(item)
+        else:
+            report.rows += 1
+            keys_seen.update(item.values)
+            # Beside an external_id column (our export's shape) an id is the exporting service's own number.
+            drop_own_id = "external_id" in item.values
+            kept_own_id = kept_own_id or (OWN_ID in item.values and not drop_own_id and not has_external)
+            rec = _record(item, mapping, defused, drop_own_id)
+            if isinstance(rec, list):
+                report.errors += rec
+                bad_rows.add(item.number)
+            elif rec.external_id and rec.external_id in first_row:
+                col = next((c for c, f in mapping.items() if f == "external_id"), None) or next(
+                    (c for c in item.values if c == "external_id" or KNOWN_COLUMNS.get(c) == "external_id"),
+                    "external_id")
+                report.errors.append(CellError(item.number, col, f"external id {rec.external_id!r} is also on row "
+                                               f"{first_row[rec.external_id]} of this file; only the first is "
+                                               f"imported", item.cell(col), item.line))
+                bad_rows.add(item.number)
+            else:
+                if rec.external_id:
+                    first_row[rec.external_id] = item.number
+                if rec.title or rec.body:
+                    good.append(rec)
+                elif rec.external_id:
+                    textless[rec.external_id] = item.number
+                    good.append(rec)
+                else:
+                    report.errors.append(_no_text(item.number))
+                    bad_rows.add(item.number)
         if progress:
             progress(1)
-    if report.rows == 0 and not report.errors:
-        raise BadInputError(f"{path}: no data rows")
+    if table.header is None:
+        missing = [c for c in mapping if c not in keys_seen]
+        if missing and report.rows:
+            raise BadInputError(f"{path}: mapped keys on no line of the file: {', '.join(missing)}")
+    if report.rows == 0:
+        raise BadInputError(f"{path}: no data rows (only a header, or only empty rows)")
+    if textless:
+        with db.session() as s:
+            unknown = set(textless) - set(find_by_external_ids(s, textless))
+        for ext in unknown:
+            report.errors.append(_no_text(textless[ext]))
+            bad_rows.add(textless[ext])
+        good = [r for r in good if r.external_id not in unknown]
+    if kept_own_id:
+        report.notes.append(f"column {OWN_ID!r} was kept in extra, not read as the external id (in this "
+                            f"service's exports it is the internal number); pass --map {OWN_ID}=external_id if it "
+                            f"is your system's id")
+    report.errors.sort(key=lambda e: e.row)
     if report.errors and mode == "all_or_nothing":
-        raise ImportFailedError(report.errors)
+        raise RowsFailedError(report.errors)
     with db.session() as s:  # one transaction: a crash or error leaves nothing half-written
         for i in range(0, len(good), batch_size):
-            ids, ins, upd = upsert_suggestions(s, good[i : i + batch_size], actor)
+            ids, ins, upd = upsert_suggestions(s, good[i : i + batch_size], actor, same=_export_view)
             report.ids += ids
             report.inserted += ins
             report.updated += upd
         audit(s, actor, "import", "file", path.name, rows=report.rows, inserted=report.inserted,
-              updated=report.updated, skipped=len(report.errors), mode=mode)
+              updated=report.updated, skipped=len(bad_rows), mode=mode)
     return report
 
+
+def _export_view(name: str, stored: Any, incoming: Any) -> bool:
+    """Whether an incoming cell is what an export wrote for the stored value (masked for staff, cut to
+    Excel's cell size, control characters dropped): then it stands for the stored value, which stays."""
+    if not isinstance(stored, str) or not isinstance(incoming, str):
+        return False
+    return incoming in export_views(name, stored)

@@ -7,24 +7,37 @@ from pathlib import Path
 
 from nlp_service.errors import BadInputError
 
+_BOM = b"\xef\xbb\xbf"
+
+
+def is_utf8(encoding: str) -> bool:
+    return encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+
+
+def encoding_hint(encoding: str) -> str:
+    return (" If it is GBK/GB18030 (common for Excel exports in China), pass --encoding gb18030."
+            if is_utf8(encoding) else "")
+
 
 def decode_text(data: bytes, source: str, encoding: str = "utf-8") -> str:
+    """The text of ``data``. A byte that does not decode is named by line and byte offset in the file (the
+    error's context carries ``offset``, so a reader of rows can name the row and column too)."""
     if b"\x00" in data[:8192]:
         raise BadInputError(f"{source}: looks like a binary file (NUL bytes), not text")
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    skip = len(_BOM) if data.startswith(_BOM) else 0
     try:
-        text = data.decode(encoding)
+        text = data[skip:].decode(encoding)
     except UnicodeDecodeError as e:
-        hint = " If it is GBK/GB18030 (common for Excel exports), pass --encoding gb18030." if encoding.lower(
-        ).replace("-", "") == "utf8" else ""
+        offset = skip + e.start
+        line = data.count(b"\n", 0, offset) + 1
         raise BadInputError(
-            f"{source}: not valid {encoding} (byte 0x{data[e.start]:02x} at offset {e.start}).{hint}"
+            f"{source}: not valid {encoding} at line {line} (byte offset {offset}: 0x{data[offset]:02x})."
+            f"{encoding_hint(encoding)}", offset=offset, line=line
         ) from e
     except LookupError as e:
         raise BadInputError(f"unknown encoding {encoding!r}") from e
     if not text.strip():
-        raise BadInputError(f"{source}: empty input")
+        raise BadInputError(f"{source}: empty input (no text at all)")
     return text
 
 

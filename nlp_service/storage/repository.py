@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -53,18 +53,38 @@ def audit(session: Session, actor: str, action: str, entity: str, entity_id: obj
                            entity_id=None if entity_id is None else str(entity_id), detail=detail))
 
 
-def _apply(row: Suggestion, rec: SuggestionIn, update: bool) -> None:
-    """On update, only the fields the record carries change: a file with fewer columns blanks nothing."""
+# (field, stored value, incoming value) -> whether the incoming value only stands for the stored one (an export's
+# masked copy of it, say), so the stored value stays. The storage layer knows no masking; the importer does.
+SameValue = Callable[[str, Any, Any], bool]
+
+
+def _apply(row: Suggestion, rec: SuggestionIn, update: bool, same: SameValue | None = None) -> None:
+    """On update, only the fields the record carries change: a file with fewer columns blanks nothing. A label
+    that does not change keeps its source (re-importing an export never turns an automatic label into an
+    imported one)."""
     given = rec.model_fields_set if update else set(_FIELDS)
     for name in _FIELDS:
-        if name in given:
-            setattr(row, name, getattr(rec, name))
-    for name in ("topic", "department"):
-        if name in given:
-            setattr(row, f"{name}_source", LABEL_SOURCE if getattr(rec, name) else None)
+        if name not in given:
+            continue
+        old, new = getattr(row, name), getattr(rec, name)
+        if update and old == new:
+            continue
+        if update and same is not None and old is not None and same(name, old, new):
+            continue
+        setattr(row, name, new)
+        if name in ("topic", "department"):
+            setattr(row, f"{name}_source", LABEL_SOURCE if new else None)
     row.extra = {**(row.extra or {}), **rec.extra}
     if rec.status_history:
-        row.events = [StatusEvent(status=e.status, date=e.date, note=e.note) for e in rec.status_history]
+        # Events that match the stored ones step for step are kept as they are (with their notes and actors).
+        old_events = list(row.events or [])
+        events, same_so_far = [], True
+        for i, e in enumerate(rec.status_history):
+            same_so_far = same_so_far and i < len(old_events) and (
+                old_events[i].status, old_events[i].date) == (e.status, e.date)
+            events.append(old_events[i] if same_so_far else StatusEvent(status=e.status, date=e.date, note=e.note))
+        if events != old_events:
+            row.events = events
         row.status = rec.status_history[-1].status
     elif not update or {"status", "reply"} & given:
         status = rec.current_status()
@@ -74,9 +94,10 @@ def _apply(row: Suggestion, rec: SuggestionIn, update: bool) -> None:
             row.events = [*(row.events or []), StatusEvent(status=status, date=when)]
 
 
-def upsert_suggestions(session: Session, records: Iterable[SuggestionIn], actor: str = "system"
-                       ) -> tuple[list[int], int, int]:
-    """Insert new items; update those whose external id is stored. Returns (ids touched, inserted, updated)."""
+def upsert_suggestions(session: Session, records: Iterable[SuggestionIn], actor: str = "system",
+                       same: SameValue | None = None) -> tuple[list[int], int, int]:
+    """Insert new items; update those whose external id is stored. Returns (ids touched, inserted, updated).
+    ``same`` tells an incoming value that only stands for the stored one (see SameValue)."""
     records = list(records)
     ext_ids = [r.external_id for r in records if r.external_id]
     existing: dict[str, Suggestion] = {}
@@ -96,7 +117,7 @@ def upsert_suggestions(session: Session, records: Iterable[SuggestionIn], actor:
                 existing[rec.external_id] = row  # a repeated id later in the same file updates this row
             inserted += 1
         else:
-            _apply(row, rec, update=True)
+            _apply(row, rec, update=True, same=same)
             updated += 1
         touched.append(row)
     session.flush()
