@@ -214,3 +214,30 @@ def test_a_running_service_sees_what_another_process_wrote(service, tmp_path):
     other.suggestions.delete(new_id, SYSTEM)
     store._checked = 0.0
     assert new_id not in service.indexes.vectors["suggestion"].ids()
+
+
+def test_an_import_commits_each_vector_with_its_item(service, tmp_path, monkeypatch):
+    """If the vectors cannot be written, the items are not written either (one transaction)."""
+    from nlp_service.errors import NLPServiceError
+    from nlp_service.storage.models import Embedding
+
+    path = tmp_path / "in.csv"
+    path.write_text("external_id,title,body\nvec-1,井盖丢了,滨江路井盖丢了很危险\nvec-2,路灯,望江路路灯不亮\n",
+                    encoding="utf-8")
+    store = service.indexes
+    n = _count(service)
+
+    def broken(*_a, **_k):
+        raise NLPServiceError("encoder down")
+
+    monkeypatch.setattr(store, "documents", broken)
+    with pytest.raises(NLPServiceError, match="encoder down"):
+        service.suggestions.import_file(path)
+    assert _count(service) == n and _row(service, "vec-1") is None
+    monkeypatch.undo()
+    assert service.suggestions.import_file(path)["inserted"] == 2
+    ids = {_row(service, "vec-1").id, _row(service, "vec-2").id}
+    with service.db.session() as s:
+        stored = set(s.scalars(select(Embedding.item_id).where(Embedding.kind == "suggestion",
+                                                               Embedding.item_id.in_(ids))))
+    assert stored == ids and ids <= store.vectors["suggestion"].ids()

@@ -110,7 +110,7 @@ def test_retraining_reports_old_and_new_and_refuses_a_worse_model(service, monke
 
     def scrambled(db):
         items = real(db)
-        topics = [x[2] for x in items][1:] + [items[0][2]]
+        topics = [items[(n + 1) % len(items)][2] for n in range(len(items))]
         return [(i, t, topic, d, g) for (i, t, _, d, g), topic in zip(items, topics, strict=True)]
 
     monkeypatch.setattr(training, "labelled_items", scrambled)

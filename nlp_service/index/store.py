@@ -95,15 +95,6 @@ class IndexStore:
             self.keywords[kind].upsert(item_id, doc.tokens)
             self._sha[kind][item_id] = text_sha1(doc.text)
 
-    def add(self, kind: str, ids: Sequence[int], texts: Sequence[str]) -> None:
-        """Embed, store and publish items already committed (imports, backfills)."""
-        for start in range(0, len(ids), 256):
-            chunk_ids = list(ids[start : start + 256])
-            docs = self.documents(texts[start : start + 256])
-            with self.db.session() as s:
-                self.stage(s, kind, chunk_ids, docs)
-            self.publish(kind, chunk_ids, docs)
-
     def remove(self, kind: str, ids: Iterable[int]) -> None:
         ids = list(ids)
         with self.db.session() as s:

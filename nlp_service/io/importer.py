@@ -164,7 +164,8 @@ def _no_text(row: int) -> RowError:
 
 def import_file(db: Database, path: Path, mapping: dict[str, str] | None = None, mode: str = "good_rows",
                 fmt: str | None = None, encoding: str = "utf-8", actor: str = "system",
-                progress: Callable[[int], None] | None = None, batch_size: int = 500) -> ImportReport:
+                progress: Callable[[int], None] | None = None, batch_size: int = 500,
+                on_written: Callable[[Any, list[int]], None] | None = None) -> ImportReport:
     """``all_or_nothing`` writes in one transaction only if every row is good; ``good_rows`` skips bad rows."""
     if mode not in MODES:
         raise BadInputError(f"unknown mode {mode!r}; one of {', '.join(MODES)}")
@@ -248,6 +249,8 @@ def import_file(db: Database, path: Path, mapping: dict[str, str] | None = None,
             report.ids += ids
             report.inserted += ins
             report.updated += upd
+        if on_written is not None and report.ids:
+            on_written(s, report.ids)  # e.g. the items' vectors, so they commit together with the items
         audit(s, actor, "import", "file", path.name, rows=report.rows, inserted=report.inserted,
               updated=report.updated, skipped=len(bad_rows), mode=mode)
     return report

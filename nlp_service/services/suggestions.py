@@ -97,14 +97,24 @@ class SuggestionService:
         from nlp_service.io.importer import import_file
         from nlp_service.storage.models import Suggestion
 
-        report = import_file(self.db, path, mapping, mode, encoding=encoding, actor=actor, progress=progress)
-        if self.indexes_ready():
-            # New and changed items become searchable now; anything missed is caught by the start-up sync.
-            with self.db.session() as s:
-                rows = s.execute(select(Suggestion.id, Suggestion.title, Suggestion.body).where(
-                    Suggestion.id.in_(report.ids))).all()
-            store = self.indexes()
-            store.add("suggestion", [r[0] for r in rows], [item_text(r[1], r[2]) for r in rows])
+        store = self.indexes() if self.indexes_ready() else None
+        staged: list[tuple[list[int], list[Any]]] = []
+
+        def with_vectors(session: Any, ids: list[int]) -> None:
+            """Inside the import's transaction: each item's vector commits with it, or neither does."""
+            for start in range(0, len(ids), 256):
+                chunk = ids[start : start + 256]
+                rows = dict((i, item_text(t, b)) for i, t, b in session.execute(
+                    select(Suggestion.id, Suggestion.title, Suggestion.body).where(Suggestion.id.in_(chunk))))
+                docs = store.documents([rows[i] for i in chunk])
+                store.stage(session, "suggestion", chunk, docs)
+                staged.append((chunk, docs))
+
+        report = import_file(self.db, path, mapping, mode, encoding=encoding, actor=actor, progress=progress,
+                             on_written=with_vectors if store is not None else None)
+        for chunk, docs in staged:  # committed: now searchable
+            store.publish("suggestion", chunk, docs)
+        if staged:
             store.save()
         return report.to_dict()
 
