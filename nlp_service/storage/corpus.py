@@ -28,7 +28,9 @@ def _jsonl(paths: list[Path]) -> list[dict]:
 
 def load_suggestions(corpora_dir: Path) -> list[SuggestionIn]:
     items = _jsonl(sorted((corpora_dir / "suggestions").glob("*.jsonl")))
-    return [SuggestionIn.model_validate({**d, "external_id": d.pop("id")}) for d in items]
+    return [SuggestionIn.model_validate({**d, "external_id": d.pop("id"),
+                                         "extra": {"co_departments": d.pop("co_departments")}
+                                         if "co_departments" in d else {}}) for d in items]
 
 
 def load_news(corpora_dir: Path) -> list[NewsIn]:
