@@ -51,19 +51,6 @@ class Service:
 
         return fingerprint(self.settings.embedding_model_dir)
 
-    def _stored_vectors(self, ids: list[int], texts: list[str]):
-        """The vectors routing trains on: the ones stored and indexed for these items (embedded if missing)."""
-        import numpy as np
-
-        index = self.indexes.vectors["suggestion"]
-        found = [index.vector(i) for i in ids]
-        missing = [n for n, v in enumerate(found) if v is None]
-        if missing:
-            fresh = self.encoder.encode([texts[n] for n in missing])
-            for n, v in zip(missing, fresh, strict=True):
-                found[n] = v
-        return np.stack(found)
-
     @cached_property
     def analyzer(self):
         from nlp_service.text.document import Analyzer
@@ -111,7 +98,8 @@ class Service:
 
         config = self.settings.project_root / "training" / "configs" / "routing.yaml"
         return RoutingService(self.db, self.pipeline, self.analyzer, lambda: self.router,
-                              self.settings.routing_model_dir, config, self._forget_router, self._stored_vectors,
+                              self.settings.routing_model_dir, config, self._forget_router,
+                              lambda ids, texts: self.indexes.stored_vectors("suggestion", ids, texts),
                               lambda: self.embedding_fingerprint)
 
     @cached_property

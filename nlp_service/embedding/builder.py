@@ -22,6 +22,8 @@ import struct
 import tempfile
 import time
 import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -330,6 +332,22 @@ def _swap_in(tmp: Path, out_dir: Path) -> None:
         tmp.rename(target)
 
 
+@contextmanager
+def building(out_dir: Path, finished: Callable[[], bool]) -> Iterator[Path]:
+    """A private folder to build into. On success it takes ``out_dir``'s place, unless ``finished()`` says
+    another process completed the same build meanwhile (its files are as good as ours); on any error it goes."""
+    tmp = _new_tmp_dir(out_dir, "build")
+    try:
+        yield tmp
+        if finished():
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            _swap_in(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def build_e5_small(out_dir: Path, dtype: str = "float32", source: Path | None = None) -> Path:
     """Build the sentence-transformers directory at ``out_dir`` unless an identical build is already there.
 
@@ -347,8 +365,7 @@ def build_e5_small(out_dir: Path, dtype: str = "float32", source: Path | None = 
         return out_dir
     started = time.perf_counter()
     model = _parse(source.read_bytes())
-    tmp = _new_tmp_dir(out_dir, "build")
-    try:
+    with building(out_dir, lambda: is_complete(out_dir, digest, dtype)) as tmp:
         _save_model(model, tmp, dtype)
         _save_tokenizer(model, tmp)
         _save_sentence_transformers(model, tmp)
@@ -359,11 +376,4 @@ def build_e5_small(out_dir: Path, dtype: str = "float32", source: Path | None = 
             "files": _file_sizes(tmp),
             "build_seconds": round(time.perf_counter() - started, 1),
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
-        if is_complete(out_dir, digest, dtype):  # another process finished the same build meanwhile: keep it
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            _swap_in(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +13,8 @@ from typing import Any
 from nlp_service.embedding.builder import (
     MANIFEST,
     _file_sizes,
-    _new_tmp_dir,
-    _swap_in,
     _write_json,
+    building,
     is_complete,
     missing_files,
     read_manifest,
@@ -127,8 +125,7 @@ def build_onnx_int8(model_dir: Path) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     started = time.perf_counter()
-    tmp = _new_tmp_dir(out_dir, "build")
-    try:
+    with building(out_dir, lambda: onnx_is_current(model_dir)) as tmp:
         fp32 = tmp / "model_fp32.onnx"
         _export_fp32(model_dir, fp32)
         with _quiet_quantizer():
@@ -137,11 +134,4 @@ def build_onnx_int8(model_dir: Path) -> Path:
         _write_json(tmp / MANIFEST, {
             **_onnx_key(model_dir), "quantisation": "dynamic int8, per-channel weights", "opset": _ONNX_OPSET,
             "files": _file_sizes(tmp), "build_seconds": round(time.perf_counter() - started, 1)})
-        if onnx_is_current(model_dir):  # another process finished first; its files are as good as ours
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            _swap_in(tmp, out_dir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out_dir / ONNX_MODEL

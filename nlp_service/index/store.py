@@ -81,6 +81,15 @@ class IndexStore:
         vecs = self.encoder.encode(cleans) if cleans else np.zeros((0, self.encoder.dim), np.float32)
         return [Document(t, c, self.tokenize(c), v) for t, c, v in zip(texts, cleans, vecs, strict=True)]
 
+    def stored_vectors(self, kind: str, ids: Sequence[int], texts: Sequence[str]) -> np.ndarray:
+        """The indexed vectors of these items (what routing trains on), embedding only those not indexed."""
+        found = [self.vectors[kind].vector(i) for i in ids]
+        missing = [n for n, v in enumerate(found) if v is None]
+        if missing:
+            for n, v in zip(missing, self.encoder.encode([self.clean(texts[n]) for n in missing]), strict=True):
+                found[n] = v
+        return np.stack(found)
+
     def stage(self, session: Session, kind: str, ids: Sequence[int], docs: Sequence[Document]) -> None:
         """Write vectors in the caller's transaction: the item and its vector commit together."""
         for item_id, doc in zip(ids, docs, strict=True):
