@@ -6,17 +6,19 @@ plain reciprocal rank fusion, and our fused ranking (scaled-score fusion), all i
 chosen on the even-numbered queries; the table is measured on the odd-numbered ones.
 
 Speed: p50/p99 of the full search path (query cleaning, segmentation, query embedding, BM25, FAISS, fusion,
-filters, fetching and highlighting the page from SQLite) at 10k and 100k documents. The large corpora are made
-of real message texts repeated with shuffled sentences, and their vectors are synthetic (clustered, 384-d):
-timing only; vector search cost does not depend on what the vectors mean.
+filters, fetching and highlighting the page from SQLite) at 10k and 100k documents, for no filter, a broad
+filter (post-filtered), the same filter pre-filtered only (the way before: the baseline) and a narrow one.
+The large corpora are made of real message texts repeated with shuffled sentences, and their vectors are
+synthetic (clustered, 384-d): timing only; vector search cost does not depend on what the vectors mean.
 
-Run: .venv/bin/python bench/bench_search.py [--queries 1000] [--sizes 10000 100000]
+Run: .venv/bin/python bench/bench_search.py [--queries 1000] [--sizes 10000 100000] [--speed-only]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import random
 import time
 from datetime import date, timedelta
@@ -30,6 +32,7 @@ from sqlalchemy import insert
 
 from nlp_service.index.bm25 import BM25Index
 from nlp_service.index.vectors import VectorIndex
+from nlp_service.search import hybrid
 from nlp_service.search.hybrid import SearchRequest, fuse, rrf, run_search
 from nlp_service.storage.db import Database
 from nlp_service.storage.models import Suggestion
@@ -142,11 +145,19 @@ def speed(p: TextPipeline, enc, sizes: list[int], n: int = 200) -> None:
             exact = np.argsort(-(qv @ v.T), axis=1)[:, :10] + 1
             _, got = Store.vectors["suggestion"].search(qv, 10)
             recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, got, strict=True)])
-            times = {"plain": [], "filtered": []}
+            gc.collect()
+            gc.freeze()  # as IndexStore.sync does once the indexes are loaded
+            broad = SuggestionFilter(since=date(2022, 1, 1), topic="transport")  # ~19% of the items
+            cases = {"plain": (SuggestionFilter(), None), "filtered": (broad, None),
+                     # the baseline: every allowed id fetched and ranked inside, as before post-filtering
+                     "filtered, pre-filter only": (broad, 10**12),
+                     "narrow (20 days)": (SuggestionFilter(since=date(2022, 1, 1), until=date(2022, 1, 20)), None)}
+            times = {kind: [] for kind in cases}
+            default_max = hybrid.PRE_FILTER_MAX
             for j in range(n):
                 q = queries[j % len(queries)]
-                for kind, flt in (("plain", SuggestionFilter()),
-                                  ("filtered", SuggestionFilter(since=date(2022, 1, 1), topic="transport"))):
+                for kind, (flt, pre_max) in cases.items():
+                    hybrid.PRE_FILTER_MAX = pre_max or default_max
                     enc.clear_cache()  # every query pays for its embedding, as a new query would
                     t0 = time.perf_counter()
                     clean = p.clean(q)
@@ -155,10 +166,15 @@ def speed(p: TextPipeline, enc, sizes: list[int], n: int = 200) -> None:
                     with db.session() as s:
                         run_search(s, Store, SearchRequest(q, filters=flt, limit=20), tokens, qvec)
                     times[kind].append((time.perf_counter() - t0) * 1000)
+            hybrid.PRE_FILTER_MAX = default_max
+            gc.unfreeze()
             print(f"\n{size} documents ({Store.vectors['suggestion'].kind} vector index, recall@10 vs exact "
                   f"{recall:.3f}; BM25 built in {t_bm25:.1f}s, vectors in {t_vec:.1f}s)")
+            base50, base99 = (np.percentile(times["plain"], q) for q in (50, 99))
             for kind, ts in times.items():
-                print(f"  {kind:<9} p50 {np.percentile(ts, 50):6.1f} ms   p99 {np.percentile(ts, 99):6.1f} ms")
+                p50, p99 = np.percentile(ts, 50), np.percentile(ts, 99)
+                print(f"  {kind:<26} p50 {p50:6.1f} ms ({p50 / base50:4.2f}x plain)   "
+                      f"p99 {p99:6.1f} ms ({p99 / base99:4.2f}x plain)")
             db.dispose()
 
 
@@ -166,10 +182,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--queries", type=int, default=4000)
     ap.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    ap.add_argument("--speed-only", action="store_true")
     args = ap.parse_args()
     p = TextPipeline(ROOT / "corpora")
     enc = encoder()
-    quality(p, enc, args.queries)
+    if not args.speed_only:
+        quality(p, enc, args.queries)
     speed(p, enc, args.sizes)
 
 

@@ -65,6 +65,16 @@ class Service:
         return IndexStore(self.db, self.encoder, self.settings.embedding_model_dir.name,
                           self.pipeline.segmenter.tokens, self.settings.data_dir / "indexes", clean=normalize)
 
+    @cached_property
+    def pair_judge(self):
+        from nlp_service.pairs.features import vocabulary
+        from nlp_service.pairs.judge import PairJudge
+        from nlp_service.pairs.model import PairModel
+
+        model = PairModel.load(self.settings.pair_model_dir)
+        model.check_embedding(self.settings.embedding_model_dir.name, self.encoder.dim)
+        return PairJudge(model, vocabulary(self.pipeline.taxonomy))
+
     @property
     def indexes(self):
         return self._index_store.ensure_synced()  # checked against the database before anything reads it
@@ -90,7 +100,7 @@ class Service:
         from nlp_service.services.suggestions import SuggestionService
 
         return SuggestionService(self.db, self.analyzer, lambda: self.router, lambda: self.indexes,
-                                 self._indexes_ready)
+                                 self._indexes_ready, lambda: self.pair_judge)
 
     @cached_property
     def routing(self):
@@ -106,13 +116,13 @@ class Service:
     def search(self):
         from nlp_service.services.search import SearchService
 
-        return SearchService(self.db, self.analyzer, lambda: self.indexes)
+        return SearchService(self.db, self.analyzer, lambda: self.indexes, lambda: self.pair_judge)
 
     @cached_property
     def issues(self):
         from nlp_service.services.issues import IssueService
 
-        return IssueService(self.db, lambda: self.indexes)
+        return IssueService(self.db, lambda: self.indexes, lambda: self.pair_judge)
 
     @cached_property
     def news(self):

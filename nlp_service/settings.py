@@ -21,6 +21,7 @@ class Settings(BaseSettings):
     models_dir: Path = PROJECT_ROOT / "models"
     database_url: str | None = None  # default: SQLite file in data_dir
     embedding_model: Path | None = None  # default: models/embedding/e5-small
+    pair_model: Path | None = None  # default: models_dir/pairs, else the one shipped in the repository
     host: str = "127.0.0.1"
     port: int = 8000
     review_threshold: float | None = None  # default: the one stored in the routing model
@@ -42,6 +43,15 @@ class Settings(BaseSettings):
     @property
     def embedding_model_dir(self) -> Path:
         return self.embedding_model or self.models_dir / "embedding" / "e5-small"
+
+    @property
+    def pair_model_dir(self) -> Path:
+        """The pair decision is trained on public paraphrase data and committed, so a models_dir without one
+        (a test's, a volume's) uses the shipped artifact."""
+        if self.pair_model:
+            return self.pair_model
+        mine = self.models_dir / "pairs"
+        return mine if (mine / "manifest.json").is_file() else PROJECT_ROOT / "models" / "pairs"
 
     @property
     def routing_model_dir(self) -> Path:

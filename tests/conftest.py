@@ -73,7 +73,7 @@ def db(request, tmp_path):
 @pytest.fixture(scope="session")
 def service(tmp_path_factory, pipeline):
     """A service on a temporary data directory, set up like `nlp-service setup` does: corpus + routing model."""
-    from fakes import HashingEncoder
+    from fakes import HashingEncoder, install_pair_model
 
     from nlp_service.service import Service
     from nlp_service.settings import Settings
@@ -84,4 +84,5 @@ def service(tmp_path_factory, pipeline):
     svc.__dict__["pipeline"] = pipeline  # share the session's segmenter: building it costs seconds
     svc.__dict__["encoder"] = HashingEncoder()
     svc.ops.setup(log=lambda _m: None)
+    install_pair_model(svc)
     return svc

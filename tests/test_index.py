@@ -55,6 +55,28 @@ def test_bm25_updates_in_place():
     assert b.search(["地铁"]) == [] and len(b) == 1
 
 
+def test_bm25_compacts_dead_slots_and_ranks_as_a_fresh_index():
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(40)]
+    b, last = BM25Index(), {}
+    for step in range(12_000):  # 3,000 items, each edited four times on average, some deleted
+        i = int(rng.integers(3000))
+        if step % 7 == 0:
+            b.remove(i)
+            last.pop(i, None)
+        else:
+            last.pop(i, None)
+            last[i] = list(rng.choice(words, 6))
+            b.upsert(i, last[i])
+    assert len(b._ids) <= 2 * len(b) + 1024  # dead slots bounded, not one per edit
+    fresh = BM25Index()
+    for i, tokens in last.items():  # the order of the last writes: the slot order compaction keeps
+        fresh.upsert(i, tokens)
+    for q in (["w1", "w2"], ["w3"], ["w5", "w6", "w7"]):
+        assert b.search(q, 50) == fresh.search(q, 50)
+        assert b.search(q, 20, allowed=set(range(0, 3000, 3))) == fresh.search(q, 20, allowed=set(range(0, 3000, 3)))
+
+
 def test_store_repairs_index_from_database(service):
     from nlp_service.index.store import KINDS
 

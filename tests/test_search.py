@@ -2,6 +2,8 @@
 
 from datetime import date
 
+import pytest
+
 from nlp_service.access.roles import Principal, Role
 from nlp_service.domain.records import SuggestionIn
 from nlp_service.search.hybrid import SearchRequest, highlight, rrf
@@ -56,6 +58,30 @@ def test_similar_flags_duplicates_and_explains(service):
     out = service.suggestions.submit(SuggestionIn(body=text), STAFF)
     again = service.suggestions.submit(SuggestionIn(body=text + "。"), STAFF)
     assert out["id"] in again["duplicate_of"]
+
+
+def test_duplicate_flag_is_the_pair_decision_explained_and_staff_can_overrule_it(service):
+    text = "幸福里小区3号楼电梯连续两周停运，老人上下楼很困难，请尽快维修"
+    first = service.suggestions.submit(SuggestionIn(body=text), STAFF)["id"]
+    again = service.suggestions.submit(SuggestionIn(body="幸福里小区3号楼电梯两周都停运了，老人上下楼困难，请尽快修"), STAFF)
+    hit = next(x for x in again["similar"] if x["id"] == first)
+    threshold = service.pair_judge.threshold
+    p = hit["duplicate_probability"]  # rounded to 4 places in the answer
+    assert abs(p - threshold) < 1e-4 or hit["duplicate"] == (p >= threshold)
+    assert hit["duplicate"] and first in again["duplicate_of"]
+    assert hit["duplicate_why"]["for"] and isinstance(hit["duplicate_why"]["against"], list)
+    other = service.suggestions.submit(SuggestionIn(body="幸福里小区5号楼电梯连续两周停运，老人上下楼很困难，请尽快维修"), STAFF)
+    flagged = next(x for x in other["similar"] if x["id"] == first)
+    assert any("数字不同" in r for r in flagged["duplicate_why"]["against"])  # 3号楼 vs 5号楼
+    # Staff say the second is not the same issue as the first: from then on it is never flagged for that pair.
+    service.suggestions.judge_pair(again["id"], first, False, STAFF)
+    after = service.search.similar(suggestion_id=again["id"], k=10, who=STAFF)
+    hit = next(x for x in after if x["id"] == first)
+    assert hit["duplicate"] is False and hit["duplicate_why"]["against"][0].startswith("工作人员已判定")
+    from nlp_service.errors import BadInputError
+
+    with pytest.raises(BadInputError):
+        service.suggestions.judge_pair(first, first, False, STAFF)
 
 
 def test_merge_keeps_submitters_and_history(service):

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from nlp_service.classify.artifact import save_artifact  # noqa: E402
 from nlp_service.pairs.features import Side, feature_matrix, names_in, vocabulary  # noqa: E402
-from nlp_service.pairs.model import KIND, PairHead  # noqa: E402
+from nlp_service.pairs.model import KIND, PairHead, precision_threshold  # noqa: E402
 from nlp_service.storage.files import sha256_file  # noqa: E402
 from nlp_service.text.normalize import normalize  # noqa: E402
 
@@ -87,14 +87,6 @@ def sides(pairs, emb: Embedder, segment, vocabulary) -> list[tuple[Side, Side]]:
     return [(side(a), side(b)) for a, b, _ in pairs]
 
 
-def precision_threshold(probs: np.ndarray, y: np.ndarray, target: float) -> float:
-    """The lowest probability whose pairs at or above it reach ``target`` precision."""
-    order = np.argsort(-probs, kind="stable")
-    precision = np.cumsum(y[order]) / np.arange(1, len(y) + 1)
-    ok = np.nonzero(precision >= target)[0]
-    return float(probs[order][ok.max()]) if len(ok) else 1.0
-
-
 def scores(probs: np.ndarray, y: np.ndarray, threshold: float) -> dict[str, float]:
     pred = probs >= threshold
     tp = int((pred & (y == 1)).sum())
@@ -138,7 +130,10 @@ def main() -> None:
                          f"cosine_at_precision_{TARGET_PRECISION}": {"threshold": round(cos_val, 4),
                                                                      **scores(cos, ye, cos_val)}}
         print(kind, figures[kind], flush=True)
+    # Below this cosine no pair is scored when a corpus is grouped: under the 0.5th percentile of the positives.
+    floor = round(float(np.percentile(x[y == 1, 0], 0.5)) - 0.02, 2)
     manifest = {"kind": KIND, "name": "pairs", "threshold": threshold, "target_precision": TARGET_PRECISION,
+                "candidate_floor": floor,
                 "embedding": {"name": args.embedding.name},
                 "training": {"script": "training/train_pair_model.py", "iterations": args.iterations,
                              "data": {k: {"file": p.name, "sha256": sha256_file(p)} for k, p in SOURCES.items()},

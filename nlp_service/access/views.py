@@ -18,6 +18,8 @@ from nlp_service.access.roles import Principal, may_see_personal_data
 from nlp_service.text.pii import mask_pii
 
 TEXT_KEYS = frozenset({"title", "body", "reply", "note", "text", "label"})
+# Lists of short texts quoted from items: the pair decision's reasons name the numbers both sides share.
+TEXT_LIST_KEYS = frozenset({"for", "against"})
 
 
 def _same(text: str | None) -> str | None:
@@ -37,8 +39,9 @@ def redact(value: Any, who: Principal) -> Any:
     if may_see_personal_data(who.role):
         return value
     if isinstance(value, dict):
-        return {k: (_mask(v) if k in TEXT_KEYS and isinstance(v, str) else redact(v, who))
-                for k, v in value.items()}
+        return {k: (_mask(v) if k in TEXT_KEYS and isinstance(v, str)
+                    else [_mask(t) for t in v] if k in TEXT_LIST_KEYS and isinstance(v, list)
+                    else redact(v, who)) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v, who) for v in value]
     return value

@@ -23,6 +23,7 @@ from nlp_service.api.schemas import (
     KeyCreate,
     MergeIn,
     NewsIn,
+    PairJudgementIn,
     ReportIn,
     SimilarIn,
     StatusUpdate,
@@ -120,6 +121,10 @@ def create_app(service: Service | None = None) -> FastAPI:
     async def merge(sid: ItemId, body: MergeIn, who: Staff) -> dict[str, Any]:
         return await run_in_threadpool(svc.suggestions.merge, sid, body.into, who)
 
+    @app.post("/v1/suggestions/{sid}/pair-judgement", tags=["suggestions"], summary="判定是否同一问题（不是重复）")
+    async def judge_pair(sid: ItemId, body: PairJudgementIn, who: Staff) -> dict[str, Any]:
+        return await run_in_threadpool(svc.suggestions.judge_pair, sid, body.other, body.same, who)
+
     @app.delete("/v1/suggestions/{sid}", tags=["suggestions"], status_code=204, summary="删除（管理员）")
     async def delete(sid: ItemId, who: Admin) -> Response:
         await run_in_threadpool(svc.suggestions.delete, sid, who)
@@ -154,6 +159,11 @@ def create_app(service: Service | None = None) -> FastAPI:
         return await run_in_threadpool(svc.search.search, req, who)
 
     # --- issues: clusters and adoption -------------------------------------------------------------------
+    @app.get("/v1/hot-issues", tags=["issues"], summary="热点问题：同一地点同一问题的多条留言，按热度排序")
+    async def hot_issues(who: Staff, since: date | None = None, until: date | None = None,
+                         top: int = Query(20, ge=1, le=500)) -> dict[str, Any]:
+        return await run_in_threadpool(svc.issues.hot_issues, since, until, top, who)
+
     @app.get("/v1/clusters", tags=["issues"], summary="议题聚类：标签、规模、代表建议、趋势、热度、采纳")
     async def clusters(who: Staff, recompute: bool = False, since: date | None = None,
                        until: date | None = None) -> dict[str, Any]:

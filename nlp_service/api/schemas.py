@@ -41,6 +41,11 @@ class MergeIn(BaseModel):
     into: int = Field(..., ge=1, le=2**31 - 1, description="the suggestion that absorbs this one (并案)")
 
 
+class PairJudgementIn(BaseModel):
+    other: int = Field(..., ge=1, le=2**31 - 1, description="the other suggestion of the pair")
+    same: bool = Field(False, description="false: 不是重复 (not the same issue); true: the same issue")
+
+
 class SimilarIn(BaseModel):
     text: str = Field(..., min_length=1, max_length=MAX_TEXT_CHARS,
                       examples=["地铁站出口共享单车乱停，堵住了盲道"])

@@ -40,6 +40,30 @@ def clusters(
     log(f"{report['k']} clusters over {report['n_items']} items{done}")
 
 
+@app.command("hot-issues")
+def hot_issues(
+    top: Annotated[int, typer.Option(help="How many, hottest first.")] = 20,
+    xlsx: Annotated[str | None, typer.Option(help="Also write the ranked and the per-message tables here.")]
+    = None,
+    as_json: JsonOpt = False, since: SinceOpt = None, until: UntilOpt = None,
+) -> None:
+    """Specific problems many people raise together (events), hottest first: label, size, heat, time range."""
+    from pathlib import Path
+
+    from nlp_service.reports.hot_issues import write_hot_issues_xlsx
+
+    result = make_service().issues.hot_issues(date_opt(since), date_opt(until), top)
+    if xlsx:
+        log(f"wrote {write_hot_issues_xlsx(result, Path(xlsx))}")
+    if as_json:
+        emit(result)
+        return
+    rows = [[n, e["size"], e["submitters"], e["likes"], f"{e['heat']:.1f}", f"{e['since']}..{e['until']}",
+             e["label"]] for n, e in enumerate(result["issues"], start=1)]
+    typer.echo(table(["rank", "messages", "people", "likes", "heat", "period", "label"], rows, max_width=60))
+    log(f"{len(result['issues'])} hot issues over {result['n_messages']} messages")
+
+
 @app.command()
 def adoption(
     by: Annotated[str, typer.Option(help="topic, department, channel, cluster or period")] = "topic",
@@ -170,7 +194,7 @@ def pairs(
     from nlp_service.pairs.rows import decide_file
 
     svc = make_service()
-    head = PairModel.load(Path(model) if model else svc.settings.models_dir / "pairs")
+    head = PairModel.load(Path(model) if model else svc.settings.pair_model_dir)
     names = vocabulary(svc.pipeline.taxonomy)
     for answer in decide_file(head, svc.analyzer, names, Path(data), a, b, encoding):
         emit(answer)

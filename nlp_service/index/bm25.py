@@ -12,6 +12,8 @@ from collections import Counter
 
 import numpy as np
 
+COMPACT_MIN = 1024  # dead slots tolerated before a compaction, at least; else as many as there are live ones
+
 
 class BM25Index:
     def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
@@ -25,6 +27,7 @@ class BM25Index:
         self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # term -> (slots, tfs), rebuilt lazily
         self._total_len = 0
         self._len_array: np.ndarray | None = None  # _len as an array, rebuilt after a change
+        self._ids_array: np.ndarray | None = None  # _ids as an array, likewise
 
     def __len__(self) -> int:
         return len(self._terms)
@@ -38,7 +41,7 @@ class BM25Index:
             slot = len(self._ids)
             self._ids.append(item_id)
             self._len.append(len(tokens))
-            self._len_array = None
+            self._len_array = self._ids_array = None
             self._slot[item_id] = slot
             counts = Counter(tokens)
             self._terms[item_id] = counts
@@ -60,7 +63,24 @@ class BM25Index:
                 self._arrays.pop(term, None)
             self._total_len -= self._len[slot]
             self._ids[slot] = -1
+            self._ids_array = None
+            if len(self._ids) - len(self._slot) > max(COMPACT_MIN, len(self._slot)):
+                self._compact()
             return True
+
+    def _compact(self) -> None:
+        """Renumber the live slots densely (their order kept, so ties rank as before) and rebuild the postings:
+        without it every edit leaves a dead slot and the score arrays grow for ever."""
+        live = [i for i in self._ids if i >= 0]
+        lengths = [self._len[self._slot[i]] for i in live]
+        self._slot = {i: n for n, i in enumerate(live)}
+        self._ids, self._len = live, lengths
+        self._postings = {}
+        for n, i in enumerate(live):
+            for term, tf in self._terms[i].items():
+                self._postings.setdefault(term, {})[n] = tf
+        self._arrays.clear()
+        self._len_array = self._ids_array = None
 
     def _array(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         arr = self._arrays.get(term)
@@ -91,14 +111,15 @@ class BM25Index:
                 idf = math.log(1 + (n - len(slots) + 0.5) / (len(slots) + 0.5))
                 denom = tfs + self.k1 * (1 - self.b + self.b * lengths[slots] / avgdl)
                 np.add.at(scores, slots, qtf * idf * tfs * (self.k1 + 1) / denom)
-            if allowed is not None:
-                slot = self._slot
-                mask = np.zeros(len(scores), dtype=bool)
-                mask[np.fromiter((slot[i] for i in allowed if i in slot), np.int64)] = True
-                scores[~mask] = 0
             hits = np.nonzero(scores > 0)[0]
-            if len(hits) > k:
-                hits = hits[np.argpartition(-scores[hits], k)[:k]]
+            if allowed is not None:
+                if self._ids_array is None:
+                    self._ids_array = np.asarray(self._ids, dtype=np.int64)
+                hits = hits[np.isin(self._ids_array[hits], np.fromiter(allowed, np.int64, len(allowed)))]
+            if len(hits) > k:  # the k best; of equal scores the lowest slots, so a filter never reorders ties
+                kth = -np.partition(-scores[hits], k - 1)[k - 1]
+                hits = np.concatenate([hits[scores[hits] > kth], hits[scores[hits] == kth]])[:k]
+                hits.sort()
             hits = hits[np.argsort(-scores[hits], kind="stable")]
             return [(self._ids[s], float(scores[s])) for s in hits]
 

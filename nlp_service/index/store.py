@@ -7,6 +7,7 @@ the table, so a crash between a commit and an index save is repaired rather than
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import threading
@@ -129,6 +130,11 @@ class IndexStore:
             out = {kind: self._sync_kind(kind, progress, rebuild).to_dict() for kind in KINDS}
             self.save()
             self.synced = True
+            # The indexes are millions of long-lived dicts and counters: left in the collector's generations,
+            # every full collection walks them all (a 0.3 s pause in one search in a hundred at 100k items).
+            # Frozen, they are skipped; what later edits add is collected as usual.
+            gc.collect()
+            gc.freeze()
         return out
 
     def ensure_synced(self) -> IndexStore:

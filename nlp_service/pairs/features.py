@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -32,9 +33,26 @@ class Side:
     vector: np.ndarray
     names: frozenset[str] = field(default_factory=frozenset)  # places and units named (entity texts)
 
-    @property
+    # Cached: one text meets about ten others when a corpus is grouped.
+    @cached_property
     def numbers(self) -> frozenset[str]:
         return frozenset(NUMBER.findall(self.text))
+
+    @cached_property
+    def chars(self) -> frozenset[str]:
+        return frozenset(self.text)
+
+    @cached_property
+    def bigrams(self) -> frozenset[str]:
+        return frozenset(self.text[i : i + 2] for i in range(len(self.text) - 1))
+
+    @cached_property
+    def token_set(self) -> frozenset[str]:
+        return frozenset(self.tokens)
+
+    @cached_property
+    def negations(self) -> int:
+        return len(NEGATION.findall(self.text))
 
 
 def vocabulary(taxonomy: Taxonomy) -> list[str]:
@@ -51,19 +69,15 @@ def _jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
-
-
 def scalars(a: Side, b: Side) -> dict[str, float]:
-    ca, cb = set(a.text), set(b.text)
-    ta, tb = set(a.tokens), set(b.tokens)
+    ca, cb = a.chars, b.chars
+    ta, tb = a.token_set, b.token_set
     na, nb = a.numbers, b.numbers
     shorter = min(len(ca), len(cb)) or 1
     return {
         "cosine": float(np.dot(a.vector, b.vector)),
         "char_jaccard": _jaccard(ca, cb),
-        "bigram_jaccard": _jaccard(_bigrams(a.text), _bigrams(b.text)),
+        "bigram_jaccard": _jaccard(a.bigrams, b.bigrams),
         "token_jaccard": _jaccard(ta, tb),
         "containment": len(ca & cb) / shorter,
         "length_ratio": min(len(a.text), len(b.text)) / max(len(a.text), len(b.text), 1),
@@ -72,7 +86,7 @@ def scalars(a: Side, b: Side) -> dict[str, float]:
         "one_side_numbers": float(bool(na) != bool(nb)),
         "same_names": float(bool(a.names & b.names)),
         "different_names": float(bool(a.names) and bool(b.names) and not (a.names & b.names)),
-        "negation_differs": float(len(NEGATION.findall(a.text)) % 2 != len(NEGATION.findall(b.text)) % 2),
+        "negation_differs": float(a.negations % 2 != b.negations % 2),
         "log_length": float(np.log1p(len(a.text) + len(b.text))),
     }
 
@@ -81,7 +95,7 @@ def feature_matrix(pairs: list[tuple[Side, Side]]) -> np.ndarray:
     """Scalars, then the element-wise product and absolute difference of the two vectors."""
     if not pairs:
         return np.zeros((0, len(SCALARS)), np.float32)
-    s = np.array([[scalars(a, b)[k] for k in SCALARS] for a, b in pairs], np.float32)
+    s = np.array([[row[k] for k in SCALARS] for row in (scalars(a, b) for a, b in pairs)], np.float32)
     va = np.stack([a.vector for a, _ in pairs]).astype(np.float32)
     vb = np.stack([b.vector for _, b in pairs]).astype(np.float32)
     return np.hstack([s, va * vb, np.abs(va - vb)])

@@ -22,7 +22,7 @@ from sklearn.isotonic import IsotonicRegression
 
 from nlp_service.classify.artifact import load_artifact
 from nlp_service.errors import ArtifactError
-from nlp_service.pairs.features import Side, feature_matrix, scalars
+from nlp_service.pairs.features import SCALARS, Side, feature_matrix, scalars
 
 KIND = "pair_decision"
 
@@ -60,14 +60,38 @@ class PairModel:
             raise ArtifactError(f"{model_dir} is not a pair-decision model (kind {manifest.get('kind')!r})")
         return cls(head, float(manifest["threshold"]), manifest)
 
+    def check_embedding(self, name: str, dim: int) -> None:
+        """The head reads the vectors' element-wise interactions, so it only fits the embedding it was trained
+        on: refuse any other, by name and by width."""
+        trained = (self.manifest.get("embedding") or {}).get("name")
+        width = (getattr(self.head.trees, "n_features_in_", 0) - len(SCALARS)) // 2
+        if trained != name or width != dim:
+            raise ArtifactError(f"the pair-decision model was trained on {trained!r} vectors ({width}-d); this "
+                                f"service embeds with {name!r} ({dim}-d): retrain it with "
+                                "training/train_pair_model.py --embedding <model dir>")
+
     def probabilities(self, pairs: list[tuple[Side, Side]]) -> np.ndarray:
-        return self.head.probability(feature_matrix(pairs))
+        """Identical texts are the same issue whatever the trees say: they never saw such pairs, and an
+        unconstrained tree can put a cosine of 1.0 anywhere."""
+        probs = self.head.probability(feature_matrix(pairs))
+        same = np.array([a.text == b.text for a, b in pairs], bool)
+        return np.where(same, 1.0, probs) if len(pairs) else probs
 
     def decide(self, pairs: list[tuple[Side, Side]]) -> list[dict[str, Any]]:
         """``duplicate`` at the shipped threshold, the calibrated ``probability`` and ``why``."""
         probs = self.probabilities(pairs)
         return [{"duplicate": bool(p >= self.threshold), "probability": round(float(p), 4), "why": why(a, b)}
                 for (a, b), p in zip(pairs, probs, strict=True)]
+
+
+def precision_threshold(probs: np.ndarray, y: np.ndarray, target: float, floor: float = 0.5) -> float:
+    """The lowest probability whose pairs at or above it reach ``target`` precision, and never below ``floor``:
+    on easy validation pairs every cut-off reaches the target, and "same issue" at odds below even is no
+    decision."""
+    order = np.argsort(-probs, kind="stable")
+    precision = np.cumsum(y[order]) / np.arange(1, len(y) + 1)
+    ok = np.nonzero(precision >= target)[0]
+    return max(float(probs[order][ok.max()]), floor) if len(ok) else 1.0
 
 
 def why(a: Side, b: Side) -> dict[str, list[str]]:

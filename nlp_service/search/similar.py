@@ -9,16 +9,15 @@ from sqlalchemy.orm import Session
 
 from nlp_service.domain.records import OUTCOMES, STATUS_NAMES, item_text
 from nlp_service.index.store import IndexStore
+from nlp_service.pairs.judge import PairJudge
 from nlp_service.storage.models import Suggestion
+from nlp_service.storage.repository import not_same_pairs
 from nlp_service.text.document import Document
 from nlp_service.text.keywords import tfidf_keywords
 
-# Cosine at or above which two suggestions count as duplicates (the same issue raised again), measured with
-# multilingual-e5-small (bench/bench_duplicates.py): e5 cosines sit in a narrow band (LCQMC positives
-# average 0.98, negatives 0.94), and LCQMC's hard negatives push a precision-0.90 threshold to 0.983, which
-# flags none of the corpus's marked duplicates. At 0.94: LCQMC dev precision 0.63, recall 0.98; the corpus's
-# marked duplicate pairs recall 0.60, and every flagged pair between marked items is a true one. Staff confirm
-# a flag before merging (并案), so recall is worth more here than on a paraphrase benchmark.
+# The cosine the corpus-wide duplicate groups (issues/duplicates.py) still join at. The flag on similar items is
+# the pair decision's (pairs/), not this: e5 cosines sit in a narrow band (LCQMC positives average 0.98,
+# negatives 0.94) and at 0.94 LCQMC precision was 0.63.
 DUPLICATE_THRESHOLD = 0.94
 
 
@@ -53,26 +52,40 @@ def why(q: Query, row: Suggestion, hit_tokens: set[str]) -> dict[str, Any]:
     return reason
 
 
-def similar_suggestions(session: Session, store: IndexStore, q: Query, k: int = 5,
-                        exclude: set[int] | None = None, duplicate_threshold: float = DUPLICATE_THRESHOLD
-                        ) -> list[dict[str, Any]]:
+def similar_suggestions(session: Session, store: IndexStore, q: Query, judge: PairJudge, k: int = 5,
+                        exclude: set[int] | None = None, query_id: int | None = None) -> list[dict[str, Any]]:
+    """The ``k`` nearest stored suggestions, each with the pair decision (``duplicate``, its calibrated
+    ``duplicate_probability`` and ``duplicate_why``: reasons for and against) and the shared facts (``why``).
+    For a stored query (``query_id``), staff "not the same issue" answers override the model."""
     exclude = exclude or set()
     scores, ids = store.vectors["suggestion"].search(q.doc.vector[None, :], k + len(exclude) + 1)
-    out = []
+    hits = []
     for score, item_id in zip(scores[0], ids[0], strict=True):
         if item_id < 0 or int(item_id) in exclude:
             continue
         row = session.get(Suggestion, int(item_id))
-        if row is None:
-            continue
-        tokens = set(store.keywords["suggestion"].terms_of(row.id))
+        if row is not None:
+            hits.append((float(score), row))
+        if len(hits) >= k:
+            break
+    if not hits:
+        return []
+    banned = not_same_pairs(session, [query_id]) if query_id is not None else set()
+    terms = [store.keywords["suggestion"].terms_of(row.id) for _, row in hits]
+    vectors = store.vectors["suggestion"]
+    others = [judge.side(store.clean(item_text(row.title, row.body)), t, vectors.vector(row.id))
+              for (_, row), t in zip(hits, terms, strict=True)]
+    query = judge.side(q.doc.clean, q.doc.tokens, q.doc.vector)
+    decisions = judge.decide(query, others, [tuple(sorted((query_id, r.id))) in banned for _, r in hits]
+                             if query_id is not None else None)
+    out = []
+    for (score, row), tokens, decision in zip(hits, terms, decisions, strict=True):
         out.append({"id": row.id, "external_id": row.external_id, "title": row.title,
-                    "score": round(float(score), 4),
-                    "duplicate": bool(score >= duplicate_threshold), "status": row.status,
+                    "score": round(score, 4), "duplicate": decision["duplicate"],
+                    "duplicate_probability": decision["probability"], "duplicate_why": decision["why"],
+                    "status": row.status,
                     "status_name": STATUS_NAMES.get(row.status, row.status), "outcome": _outcome(row),
                     "submitted": row.submitted.isoformat() if row.submitted else None, "place": row.place,
                     "topic": row.topic, "department": row.department,
-                    "why": why(q, row, tokens)})
-        if len(out) >= k:
-            break
+                    "why": why(q, row, set(tokens))})
     return out

@@ -12,6 +12,7 @@ from nlp_service.access.views import redact, suggestion_view
 from nlp_service.domain.records import SuggestionIn
 from nlp_service.errors import BadInputError, ConflictError, NotFoundError
 from nlp_service.index.store import IndexStore
+from nlp_service.pairs.judge import PairJudge
 from nlp_service.routing.review import record_prediction
 from nlp_service.routing.router import Router
 from nlp_service.search.similar import Query, similar_suggestions
@@ -22,8 +23,9 @@ from nlp_service.text.document import Analyzer
 
 class SuggestionService:
     def __init__(self, db: Database, analyzer: Analyzer, router: Callable[[], Router],
-                 indexes: Callable[[], IndexStore], indexes_ready: Callable[[], bool]) -> None:
-        self.db, self.analyzer, self.router, self.indexes = db, analyzer, router, indexes
+                 indexes: Callable[[], IndexStore], indexes_ready: Callable[[], bool],
+                 judge: Callable[[], PairJudge]) -> None:
+        self.db, self.analyzer, self.router, self.indexes, self.judge = db, analyzer, router, indexes, judge
         self.indexes_ready = indexes_ready  # whether imports can index now (else the start-up sync will)
 
     def submit(self, rec: SuggestionIn, who: Principal = SYSTEM) -> dict[str, Any]:
@@ -46,7 +48,8 @@ class SuggestionService:
             sid = ids[0]
             record_prediction(s, sid, routed, who.name)
             store.stage(s, "suggestion", [sid], [doc])  # item and vector commit together
-            similar = similar_suggestions(s, store, Query(doc, rec.place, rec.submitted), 5, {sid})
+            similar = similar_suggestions(s, store, Query(doc, rec.place, rec.submitted), self.judge(), 5,
+                                          {sid})
         store.publish("suggestion", [sid], [doc])
         similar = [] if who.role == Role.submitter else redact(similar, who)
         return {"id": sid, "updated": bool(updated), "routing": routed, "similar": similar,
@@ -81,6 +84,15 @@ class SuggestionService:
             except ValueError as e:
                 raise BadInputError(str(e)) from None
             return suggestion_view(primary, who)
+
+    def judge_pair(self, suggestion_id: int, other: int, same: bool, who: Principal) -> dict[str, Any]:
+        """A staff answer to "same issue?"; "not the same" keeps the pair apart in the duplicate flag and the
+        hot-issue groups from then on."""
+        with self.db.session() as s:
+            try:
+                return repo.judge_pair(s, suggestion_id, other, same, who.name)
+            except ValueError as e:
+                raise BadInputError(str(e)) from None
 
     def delete(self, suggestion_id: int, who: Principal) -> None:
         with self.db.session() as s:

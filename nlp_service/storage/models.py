@@ -140,6 +140,21 @@ class Correction(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class PairJudgement(Base):
+    """A staff answer to "do these two raise the same issue?": ``same`` false is "not a duplicate", which keeps
+    the pair apart in the duplicate flag and the hot-issue groups. Stored once per pair, low id first."""
+
+    __tablename__ = "pair_judgements"
+    __table_args__ = (UniqueConstraint("a_id", "b_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    a_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"), index=True)
+    b_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"), index=True)
+    same: Mapped[bool] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from nlp_service.domain.records import SuggestionIn
 from nlp_service.errors import ConflictError, NotFoundError
-from nlp_service.storage.models import AuditEntry, StatusEvent, Suggestion
+from nlp_service.storage.models import AuditEntry, PairJudgement, StatusEvent, Suggestion
 from nlp_service.storage.query import in_period
 
 LABEL_SOURCE = "imported"  # labels that arrive with a record; see Suggestion.topic_source
@@ -191,6 +191,31 @@ def merge_into(session: Session, suggestion_id: int, into: int, actor: str) -> S
     primary.extra = {**(primary.extra or {}), "merged": merged}
     audit(session, actor, "merge", "suggestion", row.id, into=primary.id)
     return primary
+
+
+def judge_pair(session: Session, a: int, b: int, same: bool, actor: str) -> dict[str, Any]:
+    """Store (or change) a staff answer for the pair; both items must exist."""
+    if a == b:
+        raise ValueError("a pair needs two different suggestions")
+    a, b = sorted((a, b))
+    get_suggestion(session, a), get_suggestion(session, b)
+    row = session.scalars(select(PairJudgement).where(PairJudgement.a_id == a, PairJudgement.b_id == b)).first()
+    if row is None:
+        row = PairJudgement(a_id=a, b_id=b, same=same, actor=actor)
+        session.add(row)
+    else:
+        row.same, row.actor = same, actor
+    audit(session, actor, "judge_pair", "suggestion", a, other=b, same=same)
+    return {"a": a, "b": b, "same": same}
+
+
+def not_same_pairs(session: Session, ids: Iterable[int] | None = None) -> set[tuple[int, int]]:
+    """Pairs (low id, high id) that staff said are not the same issue; with ``ids``, those touching them."""
+    stmt = select(PairJudgement.a_id, PairJudgement.b_id).where(PairJudgement.same.is_(False))
+    if ids is not None:
+        ids = list(ids)
+        stmt = stmt.where(PairJudgement.a_id.in_(ids) | PairJudgement.b_id.in_(ids))
+    return {(a, b) for a, b in session.execute(stmt)}
 
 
 def delete_suggestion(session: Session, suggestion_id: int, actor: str) -> None:

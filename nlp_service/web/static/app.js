@@ -186,7 +186,7 @@
     $("who").hidden = false;
     $("app").hidden = false;
     const fromHash = location.hash.replace("#", "");
-    activate(["desk", "search", "review", "clusters"].includes(fromHash) ? fromHash : "desk");
+    activate(["desk", "search", "review", "clusters", "hot"].includes(fromHash) ? fromHash : "desk");
   }
 
   function setTaxonomy(tx) {
@@ -218,6 +218,7 @@
     history.replaceState(null, "", `#${view}`);
     if (view === "review") loadReview();
     if (view === "clusters") loadClusters();
+    if (view === "hot") loadHotIssues();
   }
 
   // --- accept / correct, shared by the desk and the review queue ----------------------------------------
@@ -294,13 +295,15 @@
     ];
   }
 
-  function renderSimilar(items) {
+  function renderSimilar(items, queryId) {
     if (!items || !items.length) return el("p", { class: "hint" }, "没有找到相似的历史建议。");
     return el("ul", { class: "list", id: "desk-similar" }, items.map((s) => el("li", { "data-id": s.id },
       el("div", {},
         el("span", { class: "item-title" }, s.title || "（无标题）"),
         el("span", { class: "badge" }, `相似度 ${s.score.toFixed(3)}`),
-        s.duplicate ? el("span", { class: "badge dup" }, "疑似重复") : null),
+        s.duplicate ? el("span", { class: "badge dup" }, "疑似重复") : null,
+        typeof s.duplicate_probability === "number"
+          ? el("span", { class: "badge" }, `同一问题概率 ${pct(s.duplicate_probability)}`) : null),
       el("div", { class: "meta" },
         el("span", {}, `#${s.id}`),
         s.submitted ? el("span", {}, s.submitted) : null,
@@ -310,7 +313,34 @@
         el("span", {}, `状态：${s.status_name || statusName(s.status)}`),
         s.outcome ? el("span", {}, `办理结果：${s.outcome}`) : null),
       whyLines(s.why),
-      el("button", { type: "button", class: "link small", onclick: () => moreLike(s.id, s.title) }, "更多类似"))));
+      pairLines(s.duplicate_why),
+      el("div", { class: "actions" },
+        el("button", { type: "button", class: "link small", onclick: () => moreLike(s.id, s.title) }, "更多类似"),
+        queryId && s.duplicate ? notDuplicateButton(queryId, s.id) : null))));
+  }
+
+  function pairLines(why) {
+    if (!why) return [];
+    return [
+      why.for && why.for.length ? el("div", { class: "reason" }, el("b", {}, "判为同一问题的依据："), chips(why.for)) : null,
+      why.against && why.against.length
+        ? el("div", { class: "reason against" }, el("b", {}, "不同之处："), chips(why.against)) : null,
+    ];
+  }
+
+  function notDuplicateButton(id, other) {
+    const btn = el("button", { type: "button", class: "secondary small", "data-action": "not-duplicate" }, "不是重复");
+    btn.addEventListener("click", async () => {
+      btn.disabled = true;
+      try {
+        await api("POST", `v1/suggestions/${id}/pair-judgement`, { other, same: false });
+        btn.replaceWith(el("span", { class: "done" }, "已记录：不是重复"));
+      } catch (e) {
+        btn.disabled = false;
+        notice(e.message || String(e), "error");
+      }
+    });
+    return btn;
   }
 
   function renderSubmission(out) {
@@ -350,7 +380,7 @@
         if (r.needs_review) setReviewCount(Math.max(0, state.review.total - 1));
       }),
       el("h3", {}, "相似的历史建议"),
-      renderSimilar(out.similar));
+      renderSimilar(out.similar, out.id));
   }
 
   async function submitDesk(ev) {
@@ -496,7 +526,7 @@
   }
 
   function renderClusters(data) {
-    const items = Array.isArray(data) ? data : (data && data.items) || [];
+    const items = Array.isArray(data) ? data : (data && (data.clusters || data.items)) || [];
     if (!items.length) return el("p", { class: "empty" }, "暂无聚类结果。");
     return el("ul", { class: "list card", id: "clusters-list" }, items.map((c) => {
       const words = (Array.isArray(c.keywords) ? c.keywords : []).map(keywordText).filter(Boolean);
@@ -525,6 +555,39 @@
       replace(result, renderClusters(await api("GET", "v1/clusters")));
     } catch (e) {
       replace(result, e.status === 404 ? el("p", { class: "empty", id: "clusters-none" }, "聚类尚未生成。") : errorBox(e));
+    }
+  }
+
+  // --- 热点问题 -----------------------------------------------------------------------------------------
+  function renderHotIssues(data) {
+    const issues = (data && data.issues) || [];
+    if (!issues.length) return el("p", { class: "empty", id: "hot-none" }, "暂无热点问题（至少两条留言反映同一具体问题）。");
+    return el("ol", { class: "list card", id: "hot-list" }, issues.map((h) => el("li", { "data-ids": h.ids.join(",") },
+      el("div", {},
+        el("span", { class: "item-title" }, h.label),
+        el("span", { class: "badge" }, `${h.size} 条留言`),
+        el("span", { class: "badge" }, `${h.submitters} 人`),
+        el("span", { class: "badge warn" }, `热度 ${h.heat.toFixed(1)}`)),
+      el("div", { class: "meta" },
+        el("span", {}, `时间：${h.since || "?"} 至 ${h.until || "?"}`),
+        el("span", {}, `点赞 ${h.likes}，反对 ${h.dislikes}`),
+        h.place ? el("span", {}, `地点/人群：${h.place}`) : null),
+      h.keywords && h.keywords.length ? el("div", { class: "reason" }, el("b", {}, "关键词："), chips(h.keywords)) : null,
+      el("details", {}, el("summary", {}, "留言明细"),
+        el("ul", {}, h.messages.map((m) => el("li", {},
+          `${m.external_id || "#" + m.id} · ${m.submitted || ""} · ${m.title || ""}`)))))));
+  }
+
+  async function loadHotIssues() {
+    const result = $("hot-result");
+    replace(result, loading());
+    try {
+      const q = new URLSearchParams({ top: "30" });
+      if ($("hot-since").value) q.set("since", $("hot-since").value);
+      if ($("hot-until").value) q.set("until", $("hot-until").value);
+      replace(result, renderHotIssues(await api("GET", `v1/hot-issues?${q}`)));
+    } catch (e) {
+      replace(result, errorBox(e));
     }
   }
 
@@ -559,6 +622,7 @@
     });
     $("review-refresh").addEventListener("click", () => loadReview());
     $("clusters-refresh").addEventListener("click", loadClusters);
+    $("hot-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadHotIssues(); });
 
     const saved = localStorage.getItem(KEY_STORE);
     if (saved) start(saved);
