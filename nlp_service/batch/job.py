@@ -75,23 +75,26 @@ def run_job(source: Source, plugin: BatchModels, out: Path, text_columns: list[s
     if todo:
         with _client(scheduler, workers, log) as client:
             client.register_plugin(plugin)  # loads the models on every worker; a worker's error is raised here
-            log(f"models loaded on {len(client.scheduler_info()['workers'])} workers")
-            t1 = time.perf_counter()
-            futures = [client.submit(process_part, plugin.name, p, str(out.resolve()), pure=False,
-                                     key=f"nlp-batch-{plugin.kind}-part-{p.index:05d}-{os.urandom(4).hex()}")
-                       for p in todo]
-            from distributed import as_completed
+            try:
+                log(f"models loaded on {len(client.scheduler_info()['workers'])} workers")
+                t1 = time.perf_counter()
+                futures = [client.submit(process_part, plugin.name, p, str(out.resolve()), pure=False,
+                                         key=f"nlp-batch-{plugin.kind}-part-{p.index:05d}-{os.urandom(4).hex()}")
+                           for p in todo]
+                from distributed import as_completed
 
-            for n, fut in enumerate(as_completed(futures), start=1):
-                r: PartDone = fut.result()
-                done_rows += r.rows
-                per_worker.setdefault(r.worker, [0.0, 0.0])
-                per_worker[r.worker][0] += r.rows
-                per_worker[r.worker][1] += r.seconds
-                log(f"part {r.index:05d} written: {r.rows} rows in {r.seconds:.1f} s "
-                    f"({r.rows / max(r.seconds, 1e-9):.0f} rows/s); {n}/{len(todo)} parts, "
-                    f"{done_rows}/{source.rows} rows")
-            compute = time.perf_counter() - t1
+                for n, fut in enumerate(as_completed(futures), start=1):
+                    r: PartDone = fut.result()
+                    done_rows += r.rows
+                    per_worker.setdefault(r.worker, [0.0, 0.0])
+                    per_worker[r.worker][0] += r.rows
+                    per_worker[r.worker][1] += r.seconds
+                    log(f"part {r.index:05d} written: {r.rows} rows in {r.seconds:.1f} s "
+                        f"({r.rows / max(r.seconds, 1e-9):.0f} rows/s); {n}/{len(todo)} parts, "
+                        f"{done_rows}/{source.rows} rows")
+                compute = time.perf_counter() - t1
+            finally:  # a shared cluster keeps no models once the job is over: memory stays bounded per job
+                client.unregister_worker_plugin(plugin.name)
     else:
         compute = 0.0
     written = sum(p.rows for p in todo)
