@@ -70,6 +70,8 @@ class BatchModels(WorkerPlugin):
 
     def load(self) -> Loaded:
         limit_threads(self.threads)
+        import pyarrow.parquet  # noqa: F401 - imported now, not inside the first task
+
         from nlp_service.text.pipeline import TextPipeline
 
         pipeline = TextPipeline(self.corpora_dir, self.max_chars)
