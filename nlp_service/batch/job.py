@@ -105,6 +105,16 @@ def run_job(source: Source, plugin: BatchModels, out: Path, text_columns: list[s
             "worker_rows_per_s": {w: round(r / s, 1) for w, (r, s) in per_worker.items() if s}}
 
 
+def _scheduler_has_dashboard(client: Any) -> bool:
+    """The scheduler always serves HTTP (health, metrics); the dashboard pages need bokeh installed there."""
+    if "dashboard" not in client.scheduler_info().get("services", {}):
+        return False
+    try:
+        return bool(client.run_on_scheduler(lambda: importlib.util.find_spec("bokeh") is not None))
+    except Exception:  # a scheduler that refuses to run code: the link may still work
+        return True
+
+
 class _client:
     """A Client on the given scheduler, or on a LocalCluster started (and closed) here."""
 
@@ -118,8 +128,7 @@ class _client:
 
         if self.scheduler:
             self.client = Client(self.scheduler)
-            link = self.client.dashboard_link if "dashboard" in self.client.scheduler_info().get("services", {}) \
-                else None
+            link = self.client.dashboard_link if _scheduler_has_dashboard(self.client) else None
         else:
             n = self.workers or local_workers()
             has_dashboard = importlib.util.find_spec("bokeh") is not None
@@ -130,7 +139,7 @@ class _client:
         where = self.scheduler or f"a LocalCluster of {len(self.client.scheduler_info()['workers'])} workers"
         if link:
             where += f"; dashboard {link}"
-        elif not self.scheduler:
+        else:
             where += "; no dashboard (bokeh is not installed)"
         self.log(f"cluster: {where}")
         return self.client
