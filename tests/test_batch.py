@@ -132,6 +132,25 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sum(a * b, axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
 
 
+@pytest.mark.skipif(not (MODEL_DIR / "manifest.json").is_file(), reason="e5-small is not built (nlp-service setup)")
+def test_plugin_loads_with_the_workers_threads_and_never_pickles_a_session(monkeypatch):
+    import asyncio
+    import pickle
+    from types import SimpleNamespace
+
+    from nlp_service.batch import models
+
+    limited: list[int] = []
+    monkeypatch.setattr(models, "limit_threads", limited.append)  # not this test process's BLAS pools
+    plugin = BatchModels("embed", CORPORA, MODEL_DIR)
+    asyncio.run(plugin.setup(SimpleNamespace(state=SimpleNamespace(nthreads=1))))
+    assert limited == [1]
+    encoder = plugin.loaded.encoder
+    assert encoder._session.get_session_options().intra_op_num_threads == 1
+    blob = pickle.dumps(plugin)
+    assert len(blob) < 2000 and pickle.loads(blob).loaded is None
+
+
 def test_restart_redoes_only_the_missing_part(rows_csv, classifier_dir, cluster, tmp_path):
     from nlp_service.errors import BadInputError
 

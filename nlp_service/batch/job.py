@@ -127,6 +127,8 @@ class _client:
         from distributed import Client, LocalCluster
 
         if self.scheduler:
+            if self.workers:
+                self.log("note: --workers applies to a LocalCluster only; the cluster has the workers it has")
             self.client = Client(self.scheduler)
             link = self.client.dashboard_link if _scheduler_has_dashboard(self.client) else None
         else:
