@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -140,7 +141,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)
         classifier = train_classifier(tmpd / "topic")
-        print(f"data: {DATA.name}, title + body; workers run 1 thread each; the single process uses every core")
+        print(f"data: {DATA.name}, title + body; workers run 1 thread each; the single process uses every core; "
+              f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
         print(f"{'kind':6} {'path':16} {'rows':>5} {'start s':>8} {'load s':>7} {'work s':>7} {'rows/s':>7} "
               f"{'per worker':>10} {'RSS MB: bare':>13} {'loaded':>7} {'after':>6}")
         rates: dict[str, float] = {}
@@ -160,6 +162,7 @@ def main() -> None:
                       f"{r['after_mb']:6.0f}")
                 if workers == 1:
                     rates[kind] = r["worker_rows_per_s"]
+        print(f"load average {os.getloadavg()[0]:.1f} at the end (above ~0.5, another process shared the cores)")
         print("\n10 million records at the measured per-worker rates (one core each, as measured here):")
         for kind, rate in rates.items():
             hours = TEN_MILLION / rate / 3600
