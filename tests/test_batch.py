@@ -128,6 +128,18 @@ def test_embed_vectors_match_the_in_process_encoder(items, pipeline, cluster, tm
     assert _cosines(got, encoder.encode(texts)).min() >= 0.995  # one call over all rows, as `embed` does
 
 
+@pytest.mark.skipif(not (MODEL_DIR / "manifest.json").is_file(), reason="e5-small is not built (nlp-service setup)")
+def test_a_row_the_job_refuses_is_named_by_its_id(rows_csv, items, cluster, tmp_path):
+    from nlp_service.errors import BadInputError
+
+    source = plan_input(rows_csv, ["标题", "内容"], "编号", partition_rows=N)
+    plugin = BatchModels("embed", CORPORA, MODEL_DIR, max_chars=10)  # every text is longer than that
+    with pytest.raises(BadInputError, match=f"id '{items[-N].external_id}': text has [0-9]+ characters"):
+        run_job(source, plugin, tmp_path / "out", ["标题", "内容"], "编号", N, scheduler=cluster,
+                log=lambda _m: None)
+    assert not list((tmp_path / "out").glob("*.parquet"))
+
+
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sum(a * b, axis=1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -75,6 +76,7 @@ def run_job(source: Source, plugin: BatchModels, out: Path, text_columns: list[s
     if todo:
         with _client(scheduler, workers, log) as client:
             client.register_plugin(plugin)  # loads the models on every worker; a worker's error is raised here
+            futures: list[Any] = []
             try:
                 log(f"models loaded on {len(client.scheduler_info()['workers'])} workers")
                 t1 = time.perf_counter()
@@ -94,6 +96,7 @@ def run_job(source: Source, plugin: BatchModels, out: Path, text_columns: list[s
                         f"{done_rows}/{source.rows} rows")
                 compute = time.perf_counter() - t1
             finally:  # a shared cluster keeps no models once the job is over: memory stays bounded per job
+                client.cancel(futures)  # after a failure, the parts not yet started (written ones stay)
                 client.unregister_worker_plugin(plugin.name)
     else:
         compute = 0.0
@@ -134,8 +137,10 @@ class _client:
         else:
             n = self.workers or local_workers()
             has_dashboard = importlib.util.find_spec("bokeh") is not None
+            # Worker warnings (a failed task's traceback) stay quiet: the error itself reaches the caller.
             self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                        dashboard_address=":0" if has_dashboard else None)
+                                        dashboard_address=":0" if has_dashboard else None,
+                                        silence_logs=logging.CRITICAL)
             self.client = Client(self.cluster)
             link = self.client.dashboard_link if has_dashboard else None
         where = self.scheduler or f"a LocalCluster of {len(self.client.scheduler_info()['workers'])} workers"

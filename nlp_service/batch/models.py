@@ -8,8 +8,8 @@ torch and the BLAS pools limited to the worker's own threads. Tasks fetch the lo
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,8 +44,8 @@ def check_model_dirs(kind: str, embedding_dir: Path, classifier_dir: Path | None
 
 
 class BatchModels(WorkerPlugin):
-    """Loads the ``kind``'s models on each worker that joins, once. Named by what it loads, so two jobs on one
-    cluster (an embed and a route, or routes with two models) each keep their own."""
+    """Loads the ``kind``'s models on each worker that joins, once. Each job registers its own (two jobs sharing
+    a cluster each load theirs, and each removes only its own when it ends)."""
 
     def __init__(self, kind: str, corpora_dir: Path, embedding_dir: Path, classifier_dir: Path | None = None,
                  max_chars: int = 200_000) -> None:
@@ -54,8 +54,8 @@ class BatchModels(WorkerPlugin):
         self.max_chars = max_chars
         self.loaded: Loaded | None = None
         self.threads = 1
-        what = f"{kind}:{embedding_dir if kind == 'embed' else classifier_dir}"
-        self.name = f"{PLUGIN_PREFIX}-{kind}-{hashlib.sha1(what.encode()).hexdigest()[:10]}"
+        # One name per job: a job that ends unregisters its own copy, never one another job's tasks still use.
+        self.name = f"{PLUGIN_PREFIX}-{kind}-{uuid.uuid4().hex[:12]}"
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "loaded"} | {"loaded": None}
