@@ -12,5 +12,5 @@ test: setup
 	.venv/bin/python -m pytest -q
 
 bench: setup
-	for b in segment classify embed duplicates pairs search news_links clusters report load; do \
+	for b in segment classify embed duplicates pairs search news_links clusters report load batch; do \
 	  .venv/bin/python bench/bench_$$b.py || exit 1; done

@@ -29,6 +29,11 @@ class LoadedClassifier:
                  "reasons": p.reasons} for p in self.model.predict(docs, k)]
 
 
+def text_tokens(segmenter: Segmenter, text: str) -> list[str]:
+    """What the classifier reads of one text: cleaned, then segmented, as in training."""
+    return segmenter.tokens(normalize(text))
+
+
 def predict_file(clf: LoadedClassifier, segmenter: Segmenter, path: Path, text_columns: Sequence[str],
                  encoding: str = "utf-8", batch: int = 256) -> Iterator[dict[str, Any]]:
     """One result per data row, in order, with the row number so a user can join it back."""
@@ -45,8 +50,7 @@ def predict_file(clf: LoadedClassifier, segmenter: Segmenter, path: Path, text_c
         if first:
             require_columns(row, list(text_columns), path)
             first = False
-        text = joined_text(row, list(text_columns))
-        pending.append((row.number, segmenter.tokens(normalize(text))))
+        pending.append((row.number, text_tokens(segmenter, joined_text(row, list(text_columns)))))
         if len(pending) >= batch:
             yield from flush()
     if pending:

@@ -1,13 +1,14 @@
 """Command line: parses arguments, calls the core library, prints JSON. No logic lives here.
 
-One typer app (``common.app``); the commands live in ``text``, ``data`` and ``issues`` by what they touch.
+One typer app (``common.app``); the commands live in ``text``, ``data``, ``issues`` and ``batch`` by what they
+touch.
 """
 
 from __future__ import annotations
 
 import typer
 
-from nlp_service.cli import data, issues, text  # noqa: F401 - importing registers the commands
+from nlp_service.cli import batch, data, issues, text  # noqa: F401 - importing registers the commands
 from nlp_service.cli.common import app
 from nlp_service.errors import NLPServiceError
 

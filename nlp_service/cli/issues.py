@@ -121,7 +121,7 @@ def embed(
         if not texts:
             require_columns(row, text, data)
         texts.append(joined_text(row, text))
-    vecs = svc.encoder.encode([svc.pipeline.clean(t) if t.strip() else t for t in texts])
+    vecs = svc.encoder.encode([svc.pipeline.for_embedding(t) for t in texts])
     np.save(out, vecs)
     emit({"out": out, "rows": int(vecs.shape[0]), "dim": int(vecs.shape[1])})
 

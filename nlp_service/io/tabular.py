@@ -17,7 +17,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
@@ -420,12 +420,22 @@ def read_rows(path: Path, fmt: str | None = None, encoding: str = "utf-8") -> It
 
 def require_columns(row: Row, columns: list[str], path: Path | str) -> None:
     """Checked on the first row: a misspelt column name fails at once, naming the columns the file has."""
-    missing = [c for c in columns if c not in row.values]
+    check_columns(list(row.values), columns, path)
+
+
+def check_columns(have: list[str], columns: list[str], path: Path | str) -> None:
+    """``require_columns`` for a header or a schema: the names a file has against the ones asked for."""
+    missing = [c for c in columns if c not in have]
     if missing:
         raise BadInputError(f"{path}: no column {', '.join(map(repr, missing))}; "
-                            f"columns are {', '.join(map(str, row.values))}")
+                            f"columns are {', '.join(map(str, have))}")
 
 
 def joined_text(row: Row, columns: list[str]) -> str:
     """Several text columns as one text, one per line (title and body, say)."""
-    return "\n".join(str(row.values.get(c) or "") for c in columns)
+    return join_cells(row.values, columns)
+
+
+def join_cells(values: Mapping[str, Any], columns: list[str]) -> str:
+    """``joined_text`` for any mapping of column to cell (a Parquet row, say): empty and missing cells are ""."""
+    return "\n".join(str(values.get(c) or "") for c in columns)

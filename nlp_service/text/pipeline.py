@@ -39,6 +39,11 @@ class TextPipeline:
             raise BadInputError("text is empty after cleaning")
         return cleaned
 
+    def for_embedding(self, text: str) -> str:
+        """What the encoder reads of one text: the cleaned text, or the text as given when cleaning leaves
+        nothing (a blank cell, a cell of markup only), so one such row in a large file does not stop a job."""
+        return normalize(check_length(text, self.max_chars)) or text
+
     def tokens(self, text: str) -> list[str]:
         return self.segmenter.tokens(self.clean(text))
 
