@@ -88,17 +88,16 @@ def group_events(n: int, probs: dict[tuple[int, int], float], threshold: float,
     return sorted(groups, key=lambda g: (-len(g), g[0]))
 
 
-def pair_probabilities(messages: list[Message], judge: PairJudge, k: int = NEIGHBOURS
-                       ) -> dict[tuple[int, int], float]:
-    """{(row a, row b): P(same issue)} over each message's nearest neighbours among the messages."""
+def pair_probabilities(messages: list[Message], score: Callable[[list[tuple[int, int]]], list[float]],
+                       floor: float, k: int = NEIGHBOURS) -> dict[tuple[int, int], float]:
+    """{(row a, row b): P(same issue)} over each message's nearest neighbours (cosine >= ``floor``)."""
     if len(messages) < 2:
         return {}
     x = np.stack([m.side.vector for m in messages]).astype(np.float32)
     index = VectorIndex(x.shape[1])
     index.upsert(np.arange(len(messages)), x)
-    pairs = sorted(candidate_pairs(index, list(range(len(messages))), x, judge.candidate_floor, k))
-    probs = judge.probabilities([(messages[a].side, messages[b].side) for a, b in pairs])
-    return {p: float(q) for p, q in zip(pairs, probs, strict=True)}
+    pairs = sorted(candidate_pairs(index, list(range(len(messages))), x, floor, k))
+    return dict(zip(pairs, score(pairs), strict=True))
 
 
 def _place(texts: list[str]) -> str | None:
@@ -123,14 +122,15 @@ def _label(group: list[Message], probs: dict[tuple[int, int], float], rows: list
 
 
 def build_events(messages: list[Message], judge: PairJudge, excluded_pairs: set[tuple[int, int]] | None = None,
-                 top: int | None = None, linkage: str = LINKAGE) -> list[dict[str, Any]]:
+                 linkage: str = LINKAGE) -> list[dict[str, Any]]:
     """Hot issues, hottest first. ``excluded_pairs`` are item ids (low, high) staff said differ."""
-    probs = pair_probabilities(messages, judge)
-    row_of = {m.item.id: r for r, m in enumerate(messages)}
-    banned = {(row_of[a], row_of[b]) for a, b in excluded_pairs or set() if a in row_of and b in row_of}
+
     def score(pairs: list[tuple[int, int]]) -> list[float]:
         return judge.probabilities([(messages[a].side, messages[b].side) for a, b in pairs]).tolist()
 
+    probs = pair_probabilities(messages, score, judge.candidate_floor)
+    row_of = {m.item.id: r for r, m in enumerate(messages)}
+    banned = {(row_of[a], row_of[b]) for a, b in excluded_pairs or set() if a in row_of and b in row_of}
     groups = group_events(len(messages), probs, judge.threshold, banned, score, linkage)
     keywords = ctfidf({g: sum((messages[r].terms for r in rows), Counter()) for g, rows in enumerate(groups)}, 8)
     dated = [m.item.submitted for m in messages if m.item.submitted]
@@ -155,5 +155,5 @@ def build_events(messages: list[Message], judge: PairJudge, excluded_pairs: set[
                           "submitter": m.submitter, "likes": m.item.likes, "dislikes": m.item.dislikes}
                          for m in group]})
     out.sort(key=lambda e: (-e["heat"], -e["size"], e["ids"][0]))
-    return out[:top] if top else out
+    return out
 

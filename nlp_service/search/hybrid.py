@@ -67,7 +67,8 @@ def fuse(keyword: list[tuple[int, float]], semantic: list[tuple[int, float]],
 # Filters by selectivity. A filter that passes at most PRE_FILTER_MAX rows (one LIMITed query tells) ranks inside
 # its allowed ids. A broader one ranks without the filter, POST_FILTER_DEPTH times deeper, and keeps the hits that
 # pass (one primary-key lookup); only where too few pass does it fetch every allowed id. Both ways give the same
-# ranking (tests/test_search.py); fetching 20k allowed ids cost more than all the ranking (bench/bench_search.py).
+# ranking (tests/test_search_filters.py); fetching 20k allowed ids cost more than all the ranking
+# (bench/bench_search.py).
 PRE_FILTER_MAX = 5000
 POST_FILTER_DEPTH = 8
 
