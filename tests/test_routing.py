@@ -17,7 +17,14 @@ def test_router_manifest_has_held_out_metrics(service):
     m = read_manifest(service.settings.routing_model_dir)
     assert m["kind"] == "routing"
     assert 0.4 < m["metrics"]["topic"]["macro_f1"] <= 1
-    assert 0 < m["review_threshold"] <= 1
+    assert set(m["review_thresholds"]) == {"topic", "department"}
+    assert all(0 < t <= 1 for t in m["review_thresholds"].values())
+    review = m["metrics"]["review"]
+    assert review["thresholds"] == m["review_thresholds"]
+    for part in ("topic", "department", "both"):
+        assert 0 <= review[part]["coverage"] <= 1
+    assert review["both"]["coverage"] <= min(review["topic"]["coverage"], review["department"]["coverage"])
+    assert set(review["coverage_curve"]) == {"topic", "department", "joint"}
     assert m["training"]["rows"] >= 1000
 
 
@@ -117,3 +124,21 @@ def test_retraining_reports_old_and_new_and_refuses_a_worse_model(service, monke
     with pytest.raises(RetrainRefusedError, match="worse on the same"):
         service.routing.train(log=logs.append)
     assert (service.settings.routing_model_dir / "manifest.json").read_text() == before
+
+
+def test_a_sure_department_is_sent_while_an_unsure_topic_waits(service, monkeypatch):
+    monkeypatch.setattr(service.router, "thresholds", {"topic": 1.01, "department": 0.0})
+    out = service.suggestions.submit(SuggestionIn(body="学校门口的小卖部卖三无辣条，希望市场监管局来查一查"), STAFF)
+    r = out["routing"]
+    assert r["review"] == {"topic": True, "department": False} and r["needs_review"]
+    stored = service.suggestions.get(out["id"])
+    assert stored["department"] == r["department"]["id"] and stored["topic"] is None
+    assert out["id"] in [i["id"] for i in service.routing.review_queue(limit=500)["items"]]
+
+
+def test_routing_quality_names_thresholds_and_live_accuracy(service):
+    q = service.routing.quality()
+    assert q["thresholds"] == service.router.thresholds
+    assert q["held_out"]["items"] > 50 and 0 <= q["held_out"]["department"]["coverage"] <= 1
+    assert len(q["coverage_curve"]["department"]) == 20
+    assert set(q["live"]) == {"topic", "department"}

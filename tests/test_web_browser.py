@@ -91,7 +91,7 @@ def login(page, key: str) -> None:
 
 def test_desk_accept_search_and_review(page, keys, service, monkeypatch):
     # Every routing decision waits for review in this test, so the queue has items to show and to correct.
-    monkeypatch.setattr(service.router, "threshold", 1.01)
+    monkeypatch.setattr(service.router, "thresholds", {"topic": 1.01, "department": 1.01})
     login(page, keys["staff"])
     expect(page.locator("#app")).to_be_visible()
     expect(page.locator("#login")).to_be_hidden()
@@ -135,6 +135,13 @@ def test_desk_accept_search_and_review(page, keys, service, monkeypatch):
     item = page.locator(f"#review-list > li[data-id='{other}']")
     expect(item).to_be_visible()
     expect(item).to_contain_text("系统建议")
+    # The routing quality card: thresholds in force, held-out shares, the curve and the live accuracy.
+    quality = page.locator("#review-quality-card")
+    expect(quality).to_contain_text("部门阈值 101.0%")
+    quality.locator("summary").click()
+    expect(page.locator("#quality-shares")).to_contain_text("部门自动分派")
+    expect(page.locator("#quality-curve tbody tr")).to_have_count(10)
+    expect(page.locator("#quality-live")).to_contain_text("主题 100.0%（1/1）")  # the 采纳 above
     assert page.locator(f"#review-list > li[data-id='{sid}']").count() == 0  # accepted above: left the queue
     item.get_by_role("button", name="纠正").click()
     topic_select = item.get_by_label("纠正后的主题")

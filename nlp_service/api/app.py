@@ -184,6 +184,10 @@ def create_app(service: Service | None = None) -> FastAPI:
     async def accuracy(_: Staff) -> dict[str, Any]:
         return await run_in_threadpool(svc.routing.live_accuracy)
 
+    @app.get("/v1/routing/quality", tags=["review"], summary="分流质量：阈值、留出集覆盖率/准确率曲线与实时准确率")
+    async def routing_quality(_: Staff) -> dict[str, Any]:
+        return await run_in_threadpool(svc.routing.quality)
+
     @app.get("/v1/taxonomy", tags=["routing"], summary="主题与部门")
     def taxonomy(_: Submitter) -> dict[str, Any]:
         tx = svc.pipeline.taxonomy

@@ -75,4 +75,15 @@ def format_report(metrics: dict[str, Any]) -> str:
     lines.append("confusion (rows = true, columns = predicted, in the order above):")
     lines += ["  " + " ".join(f"{v:>4}" for v in row) + f"  {labels[i]}"
               for i, row in enumerate(metrics["confusion"]["matrix"])]
+    lines.append(format_curve(metrics["coverage_curve"]))
     return "\n".join(lines)
+
+
+def format_curve(curve: list[dict[str, float]], every: int = 2) -> str:
+    """The coverage/accuracy curve as a small table: decide the most confident X% without a person, and
+    this share of them is right, at this confidence threshold."""
+    rows = curve[every - 1::every]
+    return "\n".join(["coverage/accuracy (the most confident share decided automatically):",
+                      "  coverage  " + " ".join(f"{c['coverage']:>6.0%}" for c in rows),
+                      "  accuracy  " + " ".join(f"{c['accuracy']:>6.3f}" for c in rows),
+                      "  threshold " + " ".join(f"{c['threshold']:>6.3f}" for c in rows)])

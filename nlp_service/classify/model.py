@@ -91,6 +91,14 @@ class TextClassifier:
         return hstack([X, csr_matrix(np.asarray(vectors, np.float32) * self.dense_weight)]).tocsr()
 
     def fit(self, docs: list[list[str]], labels: list[str], vectors: np.ndarray | None = None) -> TextClassifier:
+        return self.fit_out_of_fold(docs, labels, vectors)[0]
+
+    def fit_out_of_fold(self, docs: list[list[str]], labels: list[str], vectors: np.ndarray | None = None
+                        ) -> tuple[TextClassifier, np.ndarray]:
+        """Fit, and return the calibrated out-of-fold probabilities of the given rows (columns in ``classes_``
+        order). They come free with the calibration and say how the model does on texts it has not seen, which
+        is what a review threshold must be chosen on."""
+        n = len(labels)
         docs, labels, vectors = _pad_rare_classes(docs, labels, self.cv, vectors)
         self.features_ = TokenFeatures(min_df=self.min_df).fit(docs)
         X = self._matrix(docs, vectors)
@@ -100,7 +108,7 @@ class TextClassifier:
         self.svc_ = LinearSVC(C=self.C).fit(X, y)
         self.classes_ = [str(c) for c in self.svc_.classes_]
         self.temperature_ = fit_temperature(oof, np.searchsorted(self.svc_.classes_, y))
-        return self
+        return self, softmax(oof[:n] * self.temperature_, axis=1)  # padding rows come after the originals
 
     def predict_proba(self, docs: list[list[str]], vectors: np.ndarray | None = None) -> np.ndarray:
         scores = _scores_2d(self.svc_.decision_function(self._matrix(docs, vectors)))

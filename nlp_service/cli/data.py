@@ -159,6 +159,21 @@ def route(
 
 
 @app.command()
+def retrain(
+    force: Annotated[bool, typer.Option(help="Replace the model in service even if worse.")] = False,
+) -> None:
+    """Retrain routing from the database: imported labels, staff corrections and acceptances. The old and new
+    models are measured on the same held-out items first; a worse new model is refused unless --force."""
+    svc = make_service()
+    manifest = svc.routing.train(log=log, force=force)
+    review = manifest["metrics"]["review"]
+    emit({"model_dir": str(svc.settings.routing_model_dir), "thresholds": review["thresholds"],
+          "joint_accuracy": review["joint_accuracy"], "automatic": {k: review[k] for k in
+                                                                   ("topic", "department", "both")},
+          "previous_model": manifest["metrics"].get("previous_model")})
+
+
+@app.command()
 def report(
     since: Annotated[str, typer.Option(help="First submission date counted, YYYY-MM-DD.")],
     until: Annotated[str, typer.Option(help="Last submission date counted, YYYY-MM-DD.")],

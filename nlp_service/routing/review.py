@@ -21,7 +21,7 @@ FIELDS = ("topic", "department")
 
 
 def record_prediction(session: Session, suggestion_id: int, routed: dict[str, Any], actor: str) -> Prediction:
-    """Store the decision; items the router is unsure of wait for review instead of being assigned."""
+    """Store the decision; a decision the router is unsure of waits for review instead of being made."""
     row = get_suggestion(session, suggestion_id)
     pred = Prediction(
         suggestion_id=suggestion_id, model_version=routed["model_version"],
@@ -29,12 +29,14 @@ def record_prediction(session: Session, suggestion_id: int, routed: dict[str, An
         department=routed["department"]["id"], department_probability=routed["department"]["probability"],
         needs_review=routed["needs_review"],
         detail={"topics": routed["topic"]["top"], "departments": [
-            {"id": d["id"], "probability": d["probability"]} for d in routed["departments"]]},
+            {"id": d["id"], "probability": d["probability"]} for d in routed["departments"]],
+            "review": routed["review"]},
     )
     session.add(pred)
-    if not routed["needs_review"]:
-        row.topic, row.department = pred.topic, pred.department
-        row.topic_source = row.department_source = "automatic"  # never learnt from as if it were gold
+    for field in FIELDS:  # a sure decision is made now, even when the other one waits for staff
+        if not routed["review"][field]:
+            setattr(row, field, getattr(pred, field))
+            setattr(row, f"{field}_source", "automatic")  # never learnt from as if it were gold
     session.flush()
     audit(session, actor, "route", "suggestion", suggestion_id, model_version=pred.model_version,
           topic=pred.topic, topic_probability=pred.topic_probability, department=pred.department,

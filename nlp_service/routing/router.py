@@ -1,7 +1,10 @@
 """Route a suggestion to a topic and a responsible department, with calibrated confidence and reasons.
 
 Department = classifier probabilities, re-weighted by explicit evidence (a unit named in the text; the
-responsibilities line the text matches), then renormalised. Items below the review threshold wait for staff.
+responsibilities line the text matches), then renormalised. Topic and department each have a review
+threshold (chosen in training for a stated precision on texts the model had not seen): a decision below its
+threshold waits for staff, one above it is made straight away, so a sure department can reach its desk while a
+person confirms an unsure topic.
 """
 
 from __future__ import annotations
@@ -42,11 +45,11 @@ def combine_department(probs: dict[str, float], ev: DepartmentEvidence, mention_
 
 
 class Router:
-    def __init__(self, model: RoutingModel, signals: DepartmentSignals, threshold: float, version: str,
-                 names: dict[str, str]) -> None:
+    def __init__(self, model: RoutingModel, signals: DepartmentSignals, thresholds: dict[str, float],
+                 version: str, names: dict[str, str]) -> None:
         self.model = model
         self.signals = signals
-        self.threshold = threshold
+        self.thresholds = thresholds  # "topic" and "department"
         self.version = version
         self.names = names  # id -> display name, for topics and departments
 
@@ -69,6 +72,8 @@ class Router:
             departments.append({"id": dep, "name": self.names.get(dep, dep), "probability": round(p, 4),
                                 "reason": reason})
         confidence = min(tp.probability, ranked[0][1])
+        review = {"topic": tp.probability < self.thresholds["topic"],
+                  "department": ranked[0][1] < self.thresholds["department"]}
         return {
             "topic": {"id": tp.label, "name": self.names.get(tp.label, tp.label),
                       "probability": round(tp.probability, 4), "reason": {"words": tp.reasons},
@@ -77,15 +82,16 @@ class Router:
             "department": departments[0],
             "departments": departments,
             "confidence": round(confidence, 4),
-            "needs_review": confidence < self.threshold,
-            "threshold": self.threshold,
+            "review": review,  # which decisions wait for a person
+            "needs_review": any(review.values()),
+            "thresholds": dict(self.thresholds),
             "model_version": self.version,
         }
 
 
 def load_router(model_dir: Path, pipeline: TextPipeline, threshold: float | None = None,
                 embedding: dict[str, Any] | None = None) -> Router:
-    """The routing artifact with its evidence; ``threshold`` overrides the review threshold it stores.
+    """The routing artifact with its evidence; ``threshold`` overrides both review thresholds it stores.
     ``embedding`` is the fingerprint of the encoder in use: a model trained on another one's vectors is
     refused, since its vector features would mean nothing."""
     model, manifest = load_artifact(model_dir)
@@ -97,7 +103,10 @@ def load_router(model_dir: Path, pipeline: TextPipeline, threshold: float | None
                             "(python training/train_routing.py) or point NLP_EMBEDDING_MODEL back")
     tx = pipeline.taxonomy
     names = {t.id: t.name for t in tx.topics} | {d.id: d.name for d in tx.departments}
-    if threshold is None:
-        threshold = manifest.get("review_threshold", 0.5)
-    return Router(model, DepartmentSignals(tx, pipeline.segmenter), threshold, f"routing@{manifest['created']}",
+    if threshold is not None:
+        thresholds = {"topic": threshold, "department": threshold}
+    else:  # artifacts older than per-decision thresholds hold one joint threshold
+        one = manifest.get("review_threshold", 0.5)
+        thresholds = manifest.get("review_thresholds") or {"topic": one, "department": one}
+    return Router(model, DepartmentSignals(tx, pipeline.segmenter), thresholds, f"routing@{manifest['created']}",
                   names)

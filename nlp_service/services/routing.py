@@ -49,7 +49,8 @@ class RoutingService:
         previous = None
         if (self.model_dir / "manifest.json").is_file():
             try:
-                previous = self.router().model
+                router = self.router()
+                previous = (router.model, router.thresholds)
             except NLPServiceError as e:  # unreadable or built for another encoder: nothing to compare with
                 log(f"the current routing model cannot be compared ({e}); replacing it")
         manifest = train_router(self.db, self.pipeline, self.model_dir, config, log=log, vectors=self.vectors,
@@ -83,6 +84,22 @@ class RoutingService:
     def live_accuracy(self) -> dict[str, Any]:
         with self.db.session() as s:
             return review.live_accuracy(s)
+
+    def quality(self) -> dict[str, Any]:
+        """What staff need to trust automatic routing: the thresholds in force, what they did on held-out
+        items (share decided without a person, and how often right, per decision), the coverage curves, and
+        the live accuracy of reviewed decisions."""
+        from nlp_service.classify.artifact import read_manifest
+
+        router = self.router()
+        manifest = read_manifest(self.model_dir)
+        held = manifest.get("metrics", {}).get("review", {})
+        return {"model_version": router.version, "thresholds": router.thresholds,
+                "target_precision": held.get("target_precision"),
+                "held_out": {"items": manifest.get("split", {}).get("held_out"),
+                             "how": manifest.get("split", {}).get("how"),
+                             **{k: held.get(k) for k in ("topic", "department", "both", "joint_accuracy")}},
+                "coverage_curve": held.get("coverage_curve"), "live": self.live_accuracy()}
 
 
 def _check_labels(tx: Taxonomy, topic: str | None, department: str | None) -> None:

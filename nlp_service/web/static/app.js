@@ -343,12 +343,19 @@
     return btn;
   }
 
+  function reviewBadge(r) {
+    const th = r.thresholds || {};
+    const wait = [];
+    if (r.review && r.review.topic) wait.push(`主题 ${pct(r.topic.probability)} < ${pct(th.topic)}`);
+    if (r.review && r.review.department) wait.push(`部门 ${pct(r.department.probability)} < ${pct(th.department)}`);
+    if (!wait.length) return el("span", { class: "badge ok", id: "desk-needs-review" }, "主题与部门均已自动确定，已分派");
+    const sent = r.review.department ? "" : "部门已先行分派，";
+    return el("span", { class: "badge warn", id: "desk-needs-review" }, `${sent}需人工审核（${wait.join("；")}）`);
+  }
+
   function renderSubmission(out) {
     const r = out.routing;
-    const review = r.needs_review
-      ? el("span", { class: "badge warn", id: "desk-needs-review" },
-        `需人工审核（置信度 ${pct(r.confidence)}，低于阈值 ${pct(r.threshold)}）`)
-      : el("span", { class: "badge ok", id: "desk-needs-review" }, `置信度 ${pct(r.confidence)}，已自动分派`);
+    const review = reviewBadge(r);
     const dups = out.duplicate_of || [];
     const others = (r.topic.top || []).filter((t) => t.id !== r.topic.id);
     return el("div", { class: "card", id: "desk-card", "data-id": out.id },
@@ -503,7 +510,45 @@
       pager(out.offset, out.total, out.limit, loadReview));
   }
 
+  function curveTable(curves) {
+    const names = { topic: "主题", department: "部门", joint: "主题与部门均对" };
+    const keys = Object.keys(names).filter((k) => curves && curves[k]);
+    if (!keys.length) return null;
+    const rows = curves[keys[0]].filter((_, i) => i % 2 === 1);
+    return el("table", { class: "table", id: "quality-curve" },
+      el("caption", {}, "留出集：按置信度自动处理前 X% 时的准确率"),
+      el("thead", {}, el("tr", {}, el("th", {}, "自动处理比例"), keys.map((k) => el("th", {}, names[k])))),
+      el("tbody", {}, rows.map((c, i) => el("tr", {}, el("td", {}, pct(c.coverage)),
+        keys.map((k) => el("td", {}, pct(curves[k][2 * i + 1].accuracy)))))));
+  }
+
+  function renderQuality(q) {
+    const h = q.held_out || {};
+    const share = (x) => (x ? `${pct(x.coverage)}（其中正确 ${pct(x.precision)}）` : "—");
+    const live = q.live || {};
+    const liveText = (f) => (live[f] && live[f].reviewed
+      ? `${pct(live[f].accuracy)}（${live[f].unchanged}/${live[f].reviewed}）` : "尚无审核记录");
+    return el("details", { class: "card", id: "review-quality-card" },
+      el("summary", {}, `分流质量：主题阈值 ${pct(q.thresholds.topic)}，部门阈值 ${pct(q.thresholds.department)}`),
+      el("p", { class: "hint" }, `阈值按目标准确率 ${pct(q.target_precision)} 在训练数据的交叉验证结果上选定；下列数字来自训练从未见过的 ${h.items || "—"} 条留出建议。`),
+      el("ul", { class: "plain", id: "quality-shares" },
+        el("li", {}, `部门自动分派：${share(h.department)}`),
+        el("li", {}, `主题自动确定：${share(h.topic)}`),
+        el("li", {}, `两项均自动：${share(h.both)}；全部留出建议两项均对 ${pct(h.joint_accuracy)}`),
+        el("li", { id: "quality-live" }, `人工审核后的实时准确率：主题 ${liveText("topic")}，部门 ${liveText("department")}`)),
+      curveTable(q.coverage_curve));
+  }
+
+  async function loadQuality() {
+    try {
+      replace($("review-quality"), renderQuality(await api("GET", "v1/routing/quality")));
+    } catch (e) {
+      replace($("review-quality"), errorBox(e));
+    }
+  }
+
   async function loadReview(offset) {
+    if (typeof offset !== "number") loadQuality();
     if (typeof offset === "number") state.review.offset = Math.max(0, offset);
     const result = $("review-result");
     replace(result, loading());
