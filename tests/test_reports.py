@@ -126,6 +126,17 @@ def test_emerging_compares_with_the_previous_period(report):
         assert x["count"] >= 3 and x["share"] >= 1.5 * x["previous_share"]
 
 
+def test_hot_issues_are_events_of_the_period_with_their_ids(report):
+    h = report["hot_issues"]
+    assert h["events"], "the corpus's marked duplicate groups should give some events"
+    period = set(report["volume"]["ids"])
+    heats = [e["heat"] for e in h["events"]]
+    assert heats == sorted(heats, reverse=True)
+    for e in h["events"]:
+        assert e["count"] >= 2 and set(e["ids"]) <= period and e["min_probability"] >= 0.5
+    assert h["count"] == len({i for e in h["events"] for i in e["ids"]})
+
+
 def test_duplicate_groups_are_restricted_to_the_period(report):
     d = report["duplicates"]
     assert d["groups_count"] == len(d["groups"]) > 0
@@ -145,7 +156,7 @@ def test_every_format_renders(service, tmp_path, fmt):
         assert data["period"]["since"] == SINCE and data["volume"]["count"] > 0
     if fmt == "md":
         text = path.read_text(encoding="utf-8")
-        assert text.startswith("# 建言献策与群众留言分析报告") and "## 4. 热点问题" in text and "| 建议编号 |" in text
+        assert text.startswith("# 建言献策与群众留言分析报告") and "## 4. 议题聚类" in text and "## 6. 热点问题" in text and "| 建议编号 |" in text
 
 
 def test_html_is_self_contained_with_chinese_titles(service, tmp_path):
@@ -157,7 +168,7 @@ def test_html_is_self_contained_with_chinese_titles(service, tmp_path):
     page = html.replace(lib, "")
     assert "<script src" not in page and "<link" not in page and "http" not in page
     assert "<html lang='zh-CN'>" in html
-    for title in ("建言献策与群众留言分析报告", "数量趋势", "主题分布", "热点问题", "新兴问题", "采纳与落实",
+    for title in ("建言献策与群众留言分析报告", "数量趋势", "主题分布", "议题聚类", "热点问题", "新兴问题", "采纳与落实",
                   "答复时效", "新闻报道", "中各数字对应的建议编号"):
         assert title in html, title
     assert html.count("class='plotly-graph-div'") + html.count('class="plotly-graph-div"') >= 10
@@ -178,7 +189,7 @@ def test_xlsx_opens_with_sheets_ids_and_png_charts(service, tmp_path):
     path = service.reports.build(SINCE, UNTIL, "xlsx", tmp_path / "r.xlsx")
     wb = openpyxl.load_workbook(path)
     names = wb.sheetnames
-    assert names[0] == "1.概览" and "4.热点问题" in names and "7.采纳与落实" in names
+    assert names[0] == "1.概览" and "4.议题聚类" in names and "6.热点问题" in names and "8.采纳与落实" in names
     assert sum(len(ws._images) for ws in wb.worksheets) >= 10
     assert len(wb["2.数量趋势"]._images) == 1
     with zipfile.ZipFile(path) as z:

@@ -118,7 +118,7 @@ def test_retraining_reports_old_and_new_and_refuses_a_worse_model(service, monke
     def scrambled(db):
         items = real(db)
         topics = [items[(n + 1) % len(items)][2] for n in range(len(items))]
-        return [(i, t, topic, d, g) for (i, t, _, d, g), topic in zip(items, topics, strict=True)]
+        return [(i, t, topic, *rest) for (i, t, _, *rest), topic in zip(items, topics, strict=True)]
 
     monkeypatch.setattr(training, "labelled_items", scrambled)
     with pytest.raises(RetrainRefusedError, match="worse on the same"):
@@ -142,3 +142,26 @@ def test_routing_quality_names_thresholds_and_live_accuracy(service):
     assert q["held_out"]["items"] > 50 and 0 <= q["held_out"]["department"]["coverage"] <= 1
     assert len(q["coverage_curve"]["department"]) == 20
     assert set(q["live"]) == {"topic", "department"}
+
+
+def test_the_district_named_decides_which_district_government(service):
+    from nlp_service.routing.evidence import DepartmentEvidence
+    from nlp_service.routing.router import DISTRICT, expand_district
+
+    signals = service.router.signals
+    assert signals.district("桃源镇桃溪村的文化广场堆满了建材") == "西山区"
+    assert signals.district("路灯坏了", place="青溪县白沙镇") == "青溪县"
+    assert signals.district("临江区和东湖区交界的路口") is None  # two districts: a cross-district matter
+    units = ("gov_lj", "gov_xs")
+    named = DepartmentEvidence({}, {}, {}, "西山区", "gov_xs")
+    assert expand_district({DISTRICT: 0.6, "cgj": 0.4}, named, units) == {"cgj": 0.4, "gov_lj": 0.0, "gov_xs": 0.6}
+    unnamed = DepartmentEvidence({}, {}, {})
+    assert expand_district({DISTRICT: 0.6, "cgj": 0.4}, unnamed, units) == {"cgj": 0.4, "gov_lj": 0.3, "gov_xs": 0.3}
+
+
+def test_a_district_matter_goes_to_that_districts_government(service):
+    r = service.routing.route("村里的文化广场被一户人家建房堆满了砖头沙子，一个多月了，广场舞都跳不了，请镇里和区里管一管",
+                              place="西山区桃源镇")
+    govs = [d for d in r["departments"] if d["id"].startswith("gov_")]
+    assert govs and all(d["id"] == "gov_xs" for d in govs)
+    assert govs[0]["reason"]["district"] == "西山区"

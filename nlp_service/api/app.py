@@ -25,6 +25,7 @@ from nlp_service.api.schemas import (
     NewsIn,
     PairJudgementIn,
     ReportIn,
+    RouteIn,
     SimilarIn,
     StatusUpdate,
     SuggestionCreate,
@@ -136,8 +137,8 @@ def create_app(service: Service | None = None) -> FastAPI:
 
     # --- routing, similarity, search --------------------------------------------------------------------
     @app.post("/v1/route", tags=["routing"], summary="分流：主题与责任部门（不入库）")
-    async def route(body: TextIn, _: Staff) -> dict[str, Any]:
-        return await run_in_threadpool(svc.routing.route, body.text)
+    async def route(body: RouteIn, _: Staff) -> dict[str, Any]:
+        return await run_in_threadpool(svc.routing.route, body.text, body.place)
 
     @app.post("/v1/similar", tags=["similar"], summary="相似的历史建议与重复标记")
     async def similar(body: SimilarIn, who: Staff) -> dict[str, Any]:

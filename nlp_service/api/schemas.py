@@ -15,6 +15,11 @@ class TextIn(BaseModel):
     text: str = Field(..., min_length=1, max_length=MAX_TEXT_CHARS, examples=[EXAMPLE])
 
 
+class RouteIn(TextIn):
+    place: str | None = Field(None, max_length=128, description="the item's place, if known: which district",
+                              examples=["西山区桃源镇"])
+
+
 class SuggestionCreate(BaseModel):
     title: str = Field("", max_length=1000, examples=["建议在创新大道增设地铁过街通道"])
     body: str = Field(..., min_length=1, max_length=MAX_TEXT_CHARS,

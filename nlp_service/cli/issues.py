@@ -84,7 +84,7 @@ def adoption(
 
 @app.command()
 def duplicates(
-    threshold: Annotated[float | None, typer.Option(help="Cosine; default the service's duplicate threshold.")]
+    threshold: Annotated[float | None, typer.Option(help="P(same issue); default the pair model's threshold.")]
     = None,
     k: Annotated[int, typer.Option("-k", help="Neighbours looked at per item.")] = 10,
     as_json: JsonOpt = False,
@@ -95,7 +95,8 @@ def duplicates(
         emit(report)
         return
     for n, g in enumerate(report["groups"], start=1):
-        typer.echo(f"group {n}: {g['size']} items, cosine {g['min_score']:.3f}-{g['max_score']:.3f}")
+        typer.echo(f"group {n}: {g['size']} items, P(same issue) {g['min_probability']:.3f}-"
+                   f"{g['max_probability']:.3f}")
         typer.echo(table(["id", "external_id", "title"],
                           [[x["id"], x["external_id"], x["title"]] for x in g["items"]], max_width=60))
     log(f"{report['n_groups']} groups, {report['n_items']} items, threshold {report['threshold']}")

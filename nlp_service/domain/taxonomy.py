@@ -25,6 +25,7 @@ class Department:
     name: str
     aliases: tuple[str, ...] = ()
     responsibilities: tuple[str, ...] = ()
+    level: str = "city"  # "district": a district or county government, which takes matters confined to it
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -62,6 +63,21 @@ class Taxonomy:
         return {k: v for k, v in index.items() if k not in clash}
 
     @cached_property
+    def district_units(self) -> dict[str, str]:
+        """District or county name -> the id of its government (the unit of level "district" whose name
+        starts with it)."""
+        units = [d for d in self.departments if d.level == "district"]
+        return {district: d.id for district in self.places for d in units if d.name.startswith(district)}
+
+    @cached_property
+    def district_of_place(self) -> dict[str, str]:
+        """Every district name and every street, town or village under one -> its district."""
+        out = {district: district for district in self.places}
+        for district, subs in self.places.items():
+            out.update({sub: district for sub in subs})
+        return out
+
+    @cached_property
     def place_names(self) -> list[str]:
         names = [self.city] if self.city else []
         for district, subs in self.places.items():
@@ -90,7 +106,8 @@ def load_taxonomy(corpora_dir: Path) -> Taxonomy:
         Topic(t["id"], t["name"], t.get("description", ""), tuple(t.get("aliases") or ())) for t in topics_raw
     ]
     deps = [
-        Department(d["id"], d["name"], tuple(d.get("aliases") or ()), tuple(d.get("responsibilities") or ()))
+        Department(d["id"], d["name"], tuple(d.get("aliases") or ()), tuple(d.get("responsibilities") or ()),
+                   str(d.get("level") or "city"))
         for d in deps_raw
     ]
     for kind, items in (("topic", topics), ("department", deps)):

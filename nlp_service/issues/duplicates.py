@@ -1,5 +1,8 @@
-"""Corpus-wide duplicate groups: every suggestion's nearest neighbours above the duplicate threshold, joined
-into groups by union-find.
+"""Nearest-neighbour candidate pairs, and duplicate groups by cosine alone.
+
+The service groups duplicates with the pair decision (``issues/events.py same_issue_groups``, complete
+linkage); it takes its candidates from ``candidate_pairs`` here. ``find_groups`` is the cosine-only grouping
+that the benches and tests keep as the baseline to measure against.
 
 Plain union-find chains: A~B and B~C puts A and C together however far apart they are. With
 multilingual-e5-small at cosine 0.92 (the default when this was measured; it is 0.94 now) that glued 896 of

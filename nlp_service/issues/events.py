@@ -88,16 +88,35 @@ def group_events(n: int, probs: dict[tuple[int, int], float], threshold: float,
     return sorted(groups, key=lambda g: (-len(g), g[0]))
 
 
-def pair_probabilities(messages: list[Message], score: Callable[[list[tuple[int, int]]], list[float]],
+def pair_probabilities(sides: list[Side], score: Callable[[list[tuple[int, int]]], list[float]],
                        floor: float, k: int = NEIGHBOURS) -> dict[tuple[int, int], float]:
-    """{(row a, row b): P(same issue)} over each message's nearest neighbours (cosine >= ``floor``)."""
-    if len(messages) < 2:
+    """{(row a, row b): P(same issue)} over each text's nearest neighbours (cosine >= ``floor``)."""
+    if len(sides) < 2:
         return {}
-    x = np.stack([m.side.vector for m in messages]).astype(np.float32)
+    x = np.stack([side.vector for side in sides]).astype(np.float32)
     index = VectorIndex(x.shape[1])
-    index.upsert(np.arange(len(messages)), x)
-    pairs = sorted(candidate_pairs(index, list(range(len(messages))), x, floor, k))
+    index.upsert(np.arange(len(sides)), x)
+    pairs = sorted(candidate_pairs(index, list(range(len(sides))), x, floor, k))
     return dict(zip(pairs, score(pairs), strict=True))
+
+
+def same_issue_groups(sides: list[Side], ids: list[int], judge: PairJudge,
+                      excluded_pairs: set[tuple[int, int]] | None = None, threshold: float | None = None,
+                      linkage: str = LINKAGE, k: int = NEIGHBOURS
+                      ) -> tuple[list[list[int]], dict[tuple[int, int], float]]:
+    """Rows grouped by the pair decision, and the pair probabilities behind them. ``ids`` are the rows' item
+    ids, which ``excluded_pairs`` (staff "not the same issue" answers) name; ``threshold`` defaults to the
+    pair model's own."""
+
+    def score(pairs: list[tuple[int, int]]) -> list[float]:
+        return judge.probabilities([(sides[a], sides[b]) for a, b in pairs]).tolist()
+
+    probs = pair_probabilities(sides, score, judge.candidate_floor, k)
+    row_of = {item: r for r, item in enumerate(ids)}
+    banned = {(row_of[a], row_of[b]) for a, b in excluded_pairs or set() if a in row_of and b in row_of}
+    groups = group_events(len(sides), probs, judge.threshold if threshold is None else threshold, banned, score,
+                          linkage)
+    return groups, probs
 
 
 def _place(texts: list[str]) -> str | None:
@@ -125,13 +144,8 @@ def build_events(messages: list[Message], judge: PairJudge, excluded_pairs: set[
                  linkage: str = LINKAGE) -> list[dict[str, Any]]:
     """Hot issues, hottest first. ``excluded_pairs`` are item ids (low, high) staff said differ."""
 
-    def score(pairs: list[tuple[int, int]]) -> list[float]:
-        return judge.probabilities([(messages[a].side, messages[b].side) for a, b in pairs]).tolist()
-
-    probs = pair_probabilities(messages, score, judge.candidate_floor)
-    row_of = {m.item.id: r for r, m in enumerate(messages)}
-    banned = {(row_of[a], row_of[b]) for a, b in excluded_pairs or set() if a in row_of and b in row_of}
-    groups = group_events(len(messages), probs, judge.threshold, banned, score, linkage)
+    groups, probs = same_issue_groups([m.side for m in messages], [m.item.id for m in messages], judge,
+                                      excluded_pairs, linkage=linkage)
     keywords = ctfidf({g: sum((messages[r].terms for r in rows), Counter()) for g, rows in enumerate(groups)}, 8)
     dated = [m.item.submitted for m in messages if m.item.submitted]
     reference = max(dated) if dated else None

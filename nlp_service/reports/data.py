@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from nlp_service.domain.records import CHANNELS
 from nlp_service.domain.taxonomy import Taxonomy
 from nlp_service.issues.items import Item, load_items
-from nlp_service.reports.issues import cluster_section, duplicate_section, emerging_section
+from nlp_service.reports.issues import cluster_section, duplicate_section, emerging_section, hot_issue_section
 from nlp_service.reports.items import count_items, load_coverage
 from nlp_service.reports.period import Period, make_period
 from nlp_service.reports.sections import distribution, news_section, reply_times, volume
@@ -23,8 +23,9 @@ from nlp_service.text.pii import mask_pii
 
 Progress = Callable[[str, float], None]
 TITLE = "建言献策与群众留言分析报告"
-STAGES = ("items", "volume", "distribution", "clusters", "emerging", "duplicates", "adoption", "reply_times",
-          "news")
+STAGES = ("items", "volume", "distribution", "clusters", "emerging", "hot_issues", "duplicates", "adoption",
+          "reply_times", "news")
+HOT_ISSUES = 20  # events listed in a report
 ADOPTION_BY = ("cluster", "topic", "department", "channel")
 
 
@@ -52,6 +53,8 @@ class IssueSource(Protocol):
                  ) -> dict[str, Any]: ...
 
     def duplicate_groups(self, threshold: float | None = None, k: int = 10) -> dict[str, Any]: ...
+
+    def hot_issues(self, since: Any = None, until: Any = None, top: int | None = 20) -> dict[str, Any]: ...
 
 
 class _Names:
@@ -111,6 +114,8 @@ def build_report(db: Database, taxonomy: Taxonomy, issues: IssueSource, since: A
     names.cluster = {str(c["id"]): c["label"] for c in report["clusters"]["clusters"]}
     report["emerging"] = stages.run("emerging", lambda: emerging_section(
         report["clusters"], previous_clusters, period, prev_total))
+    report["hot_issues"] = stages.run("hot_issues", lambda: hot_issue_section(
+        issues.hot_issues(period.since, period.until, HOT_ISSUES)))
     report["duplicates"] = stages.run("duplicates", lambda: duplicate_section(issues.duplicate_groups(), items))
     report["adoption"] = stages.run("adoption", lambda: _adoption(issues, period, names))
     report["reply_times"] = stages.run("reply_times", lambda: reply_times(items, names.department))

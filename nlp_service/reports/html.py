@@ -15,7 +15,7 @@ from nlp_service.reports.layout import Section, Table, report_sections
 
 FONT = ('"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Zen Hei", '
         "sans-serif")
-NUMERALS = "一二三四五六七八九十"
+NUMERALS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五"]
 CSS = """
 body { font-family: FONT; color: #222; max-width: 1120px; margin: 0 auto; padding: 24px; line-height: 1.6; }
 h1 { font-size: 26px; margin-bottom: 4px; } h2 { border-bottom: 2px solid #1f4e79; padding-bottom: 4px;

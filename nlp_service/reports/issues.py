@@ -111,10 +111,20 @@ def duplicate_section(raw: dict[str, Any], items: Mapping[int, Item]) -> dict[st
             continue
         titles = {x["id"]: mask_pii(x["title"] or "") for x in g["items"]}
         groups.append({**counted(inside), "all_count": len(g["ids"]), "all_ids": sorted(g["ids"]),
-                       "title": titles.get(inside[0], ""), "max_score": g["max_score"],
-                       "min_score": g["min_score"],
+                       "title": titles.get(inside[0], ""), "max_probability": g["max_probability"],
+                       "min_probability": g["min_probability"],
                        "items": [{"id": i, "external_id": x.get("external_id"), "title": titles[i]}
                                  for x in g["items"] for i in [x["id"]]]})
     groups.sort(key=lambda g: (-g["count"], -g["all_count"], g["ids"][0]))
     return {**counted(i for g in groups for i in g["ids"]), "threshold": raw["threshold"],
             "groups_count": len(groups), "groups": groups}
+
+
+def hot_issue_section(raw: dict[str, Any]) -> dict[str, Any]:
+    """The period's hot issues (events: one problem at one place raised by many), hottest first, each with
+    the ids behind it; titles are masked like every other text in a report."""
+    events = [{**counted(e["ids"]), "label": mask_pii(e["label"]), "keywords": e["keywords"],
+               "submitters": e["submitters"], "likes": e["likes"], "heat": e["heat"], "since": e["since"],
+               "until": e["until"], "min_probability": e["min_probability"]} for e in raw["issues"]]
+    return {**counted(i for e in events for i in e["ids"]), "threshold": raw["threshold"],
+            "method": raw["method"], "n_messages": raw["n_messages"], "events": events}

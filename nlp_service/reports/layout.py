@@ -10,7 +10,8 @@ from typing import Any
 from nlp_service.reports.charts import ADOPTION_TITLES, STATE_NAMES, TREND_NAMES, Chart, report_charts
 
 STAGE_NAMES = {"items": "读取建议", "volume": "数量趋势", "distribution": "主题与部门",
-               "clusters": "问题聚类", "emerging": "新兴问题", "duplicates": "重复建议", "adoption": "采纳与落实",
+               "clusters": "问题聚类", "emerging": "新兴问题", "hot_issues": "热点问题",
+               "duplicates": "重复建议", "adoption": "采纳与落实",
                "reply_times": "答复时效", "news": "新闻报道", "total": "合计"}
 
 
@@ -84,7 +85,7 @@ def _distribution(r: dict[str, Any], charts: dict[str, Chart]) -> Section:
 
 
 def _clusters(r: dict[str, Any], charts: dict[str, Chart]) -> Section:
-    t = Table("热点问题（按热度排序）",
+    t = Table("议题聚类（按热度排序）",
               ["排名", "问题编号", "问题", "关键词", "条数", "热度", "点赞", "趋势", "代表性建议"])
     for rank, c in enumerate(r["clusters"]["clusters"], start=1):
         reps = "；".join(f"[{x['id']}] {x['title']}" for x in c["representatives"])
@@ -93,7 +94,7 @@ def _clusters(r: dict[str, Any], charts: dict[str, Chart]) -> Section:
     heat = r["clusters"]["method"].get("heat", "")
     notes = [f"热度：每条建议按点赞与反对加权、按时间衰减后求和（{heat}）。" if heat else "",
              "趋势：该问题占每月建议总数比例的加权线性斜率（相对其平均占比，每月变化超过 5% 为上升或下降）。"]
-    return Section("clusters", "热点问题", [n for n in notes if n], [t],
+    return Section("clusters", "议题聚类", [n for n in notes if n], [t],
                    [charts[k] for k in ("heat", "trend") if k in charts])
 
 
@@ -107,13 +108,26 @@ def _emerging(r: dict[str, Any], charts: dict[str, Chart]) -> Section:
     return Section("emerging", "新兴问题", notes, [t], [charts[k] for k in ("emerging",) if k in charts])
 
 
+def _hot_issues(r: dict[str, Any]) -> Section:
+    h = r["hot_issues"]
+    t = Table("热点问题", ["排名", "问题", "关键词", "留言数", "提交人数", "点赞", "热度", "首次", "最近"])
+    for n, e in enumerate(h["events"], start=1):
+        t.add([n, e["label"], "、".join(e["keywords"][:5]), e["count"], e["submitters"], e["likes"], e["heat"],
+               e["since"] or "", e["until"] or ""], e["ids"])
+    m = h["method"]
+    notes = ["热点问题：同一地点、同一具体问题被多人反映的一组留言。",
+             f"分组：{m['grouping']}（阈值 {h['threshold']}）；候选：{m['candidates']}；热度：{m['heat']}。"]
+    return Section("hot_issues", "热点问题", notes, [t])
+
+
 def _duplicates(r: dict[str, Any], charts: dict[str, Chart]) -> Section:
     d = r["duplicates"]
-    t = Table("重复建议组", ["组", "代表标题", "本期条数", "全组条数", "全组编号", "最低相似度"])
+    t = Table("重复建议组", ["组", "代表标题", "本期条数", "全组条数", "全组编号", "最低同一问题概率"])
     for n, g in enumerate(d["groups"], start=1):
-        t.add([n, g["title"], g["count"], g["all_count"], ", ".join(map(str, g["all_ids"])), g["min_score"]],
+        t.add([n, g["title"], g["count"], g["all_count"], ", ".join(map(str, g["all_ids"])), g["min_probability"]],
               g["ids"])
-    notes = [f"组内任意两条的语义相似度都不低于 {d['threshold']}；“本期条数”只计统计期内提交的。"]
+    notes = [f"组内任意两条由同一问题判定模型判为同一问题的概率都不低于 {d['threshold']}，"
+             "工作人员判定“不是重复”的两条不会同组；“本期条数”只计统计期内提交的。"]
     return Section("duplicates", "重复建议", notes, [t], [charts[k] for k in ("duplicates",) if k in charts])
 
 
@@ -178,4 +192,5 @@ def _about(r: dict[str, Any]) -> Section:
 def report_sections(r: dict[str, Any]) -> list[Section]:
     charts = {c.key: c for c in report_charts(r)}
     return [_summary(r), _volume(r, charts), _distribution(r, charts), _clusters(r, charts), _emerging(r, charts),
-            _duplicates(r, charts), _adoption(r, charts), _replies(r, charts), _news(r, charts), _about(r)]
+            _hot_issues(r), _duplicates(r, charts), _adoption(r, charts), _replies(r, charts), _news(r, charts),
+            _about(r)]

@@ -1,10 +1,14 @@
 """Route a suggestion to a topic and a responsible department, with calibrated confidence and reasons.
 
 Department = classifier probabilities, re-weighted by explicit evidence (a unit named in the text; the
-responsibilities line the text matches), then renormalised. Topic and department each have a review
-threshold (chosen in training for a stated precision on texts the model had not seen): a decision below its
-threshold waits for staff, one above it is made straight away, so a sure department can reach its desk while a
-person confirms an unsure topic.
+responsibilities line the text matches), then renormalised. The classifier learns one class for all district
+and county governments ("this is a district matter"); the district the text or the place names decides which
+government takes it. Seven district units with ~25 items each could not be told apart by words, while the
+place settles it at once (held-out department accuracy 0.714 -> 0.742 when this was measured).
+
+Topic and department each have a review threshold (chosen in training for a stated precision on texts the
+model had not seen): a decision below its threshold waits for staff, one above it is made straight away, so a
+sure department can reach its desk while a person confirms an unsure topic.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from nlp_service.routing.evidence import DepartmentEvidence, DepartmentSignals
 from nlp_service.text.document import Document
 from nlp_service.text.pipeline import TextPipeline
 
+DISTRICT = "@district"  # the classifier's single class for every district government
 MENTION_WEIGHT = 2.0  # log-odds added when the text names the unit (people name the wrong unit at times)
 DUTY_WEIGHT = 2.0  # times the cosine with the best responsibilities line
 
@@ -32,6 +37,31 @@ class RoutingModel:
     topic: TextClassifier
     department: TextClassifier
     embedding: dict[str, Any] | None = None  # the sentence-embedding model the classifiers read, if any
+    district_units: tuple[str, ...] = ()  # the units the department classifier knows as DISTRICT
+
+    @property
+    def department_ids(self) -> list[str]:
+        """The units the department decision ranks: the classifier's, with DISTRICT spelt out."""
+        units = getattr(self, "district_units", ())
+        return [c for c in self.department.classes_ if c != DISTRICT] + list(units)
+
+
+def department_label(department: str, district_units: tuple[str, ...]) -> str:
+    return DISTRICT if department in district_units else department
+
+
+def expand_district(probs: dict[str, float], ev: DepartmentEvidence, district_units: tuple[str, ...]
+                    ) -> dict[str, float]:
+    """The DISTRICT share goes to the named district's government; with no single district named it is
+    spread over all of them, so the answer stays unsure and waits for a person."""
+    if DISTRICT not in probs:
+        return probs
+    out = dict(probs)
+    share = out.pop(DISTRICT)
+    targets = [ev.district_unit] if ev.district_unit in district_units else list(district_units)
+    for unit in district_units:
+        out[unit] = out.get(unit, 0.0) + (share / len(targets) if unit in targets else 0.0)
+    return out
 
 
 def combine_department(probs: dict[str, float], ev: DepartmentEvidence, mention_weight: float = MENTION_WEIGHT,
@@ -44,6 +74,12 @@ def combine_department(probs: dict[str, float], ev: DepartmentEvidence, mention_
     return {d: v / z for d, v in exp.items()}
 
 
+def department_distribution(model: RoutingModel, raw: Any, ev: DepartmentEvidence) -> dict[str, float]:
+    """Unit id -> probability: the classifier's row with DISTRICT resolved, then re-weighted by evidence."""
+    probs = dict(zip(model.department.classes_, map(float, raw), strict=True))
+    return combine_department(expand_district(probs, ev, getattr(model, "district_units", ())), ev)
+
+
 class Router:
     def __init__(self, model: RoutingModel, signals: DepartmentSignals, thresholds: dict[str, float],
                  version: str, names: dict[str, str]) -> None:
@@ -53,18 +89,22 @@ class Router:
         self.version = version
         self.names = names  # id -> display name, for topics and departments
 
-    def route(self, doc: Document, k: int = 3) -> dict[str, Any]:
+    def route(self, doc: Document, k: int = 3, place: str | None = None) -> dict[str, Any]:
+        """``place`` is the item's place field, if it has one: evidence for which district it is in."""
         tokens = doc.tokens
         vecs = None if doc.vector is None else doc.vector[None, :]
         tp = self.model.topic.predict([tokens], k, vectors=vecs)[0]
         dm = self.model.department
-        raw = dict(zip(dm.classes_, map(float, dm.predict_proba([tokens], vecs)[0]), strict=True))
-        ev = self.signals.evidence(doc.clean, tokens)
-        combined = combine_department(raw, ev)
+        ev = self.signals.evidence(doc.clean, tokens, place)
+        combined = department_distribution(self.model, dm.predict_proba([tokens], vecs)[0], ev)
         ranked = sorted(combined.items(), key=lambda kv: -kv[1])[:k]
+        units = getattr(self.model, "district_units", ())
         departments = []
         for dep, p in ranked:
-            reason = {"words": dm.explain(tokens, dep, 5) if dep in dm.classes_ else []}
+            label = department_label(dep, units)
+            reason: dict[str, Any] = {"words": dm.explain(tokens, label, 5) if label in dm.classes_ else []}
+            if dep in units and dep == ev.district_unit:
+                reason["district"] = ev.district
             if dep in ev.mentioned:
                 reason["named_in_text"] = ev.mentioned[dep]
             if ev.duty_score.get(dep, 0) > 0.1:

@@ -17,32 +17,32 @@ from nlp_service.classify.training import TrainConfig, corpus_checksum
 from nlp_service.domain.records import item_text
 from nlp_service.errors import BadInputError, RetrainRefusedError
 from nlp_service.routing.evidence import DepartmentSignals
-from nlp_service.routing.router import RoutingModel, combine_department
+from nlp_service.routing.router import RoutingModel, department_distribution, department_label
 from nlp_service.storage.db import Database
 from nlp_service.storage.models import Correction, Suggestion
 from nlp_service.text.pipeline import TextPipeline
 
 
-def labelled_items(db: Database) -> list[tuple[int, str, str, str]]:
-    """(id, text, topic, department) for every suggestion with a gold label (imported or given by staff; the
-    latest correction wins). Labels the router wrote itself are left out: learning from them would train the
-    model on its own guesses and inflate its held-out figures."""
+def labelled_items(db: Database) -> list[tuple[int, str, str, str, str, str | None]]:
+    """(id, text, topic, department, group, place) for every suggestion with a gold label (imported or given by
+    staff; the latest correction wins). Labels the router wrote itself are left out: learning from them would
+    train the model on its own guesses and inflate its held-out figures."""
     with db.session() as s:
         gold = ("imported", "staff")
         rows = s.execute(select(Suggestion.id, Suggestion.title, Suggestion.body,
                                 case((Suggestion.topic_source.in_(gold), Suggestion.topic), else_=None),
                                 case((Suggestion.department_source.in_(gold), Suggestion.department), else_=None),
-                                Suggestion.dup_group, Suggestion.external_id)
+                                Suggestion.dup_group, Suggestion.external_id, Suggestion.place)
                          .where(Suggestion.merged_into.is_(None))).all()
         fixes: dict[tuple[int, str], str] = {}
         for c in s.scalars(select(Correction).order_by(Correction.id)):
             fixes[(c.suggestion_id, c.field)] = c.after
     out = []
-    for sid, title, body, topic, dep, group, ext in rows:
+    for sid, title, body, topic, dep, group, ext, place in rows:
         topic = fixes.get((sid, "topic"), topic)
         dep = fixes.get((sid, "department"), dep)
         if topic and dep:
-            out.append((sid, item_text(title, body), topic, dep, group or ext or f"#{sid}"))
+            out.append((sid, item_text(title, body), topic, dep, group or ext or f"#{sid}", place))
     return out
 
 
@@ -52,10 +52,11 @@ def is_held_out(group: str, share: float) -> bool:
     return int(hashlib.sha1(group.encode("utf-8")).hexdigest()[:8], 16) % 1000 < share * 1000
 
 
-def department_probabilities(classes: list[str], raw: np.ndarray, evidence: list[Any]) -> np.ndarray:
-    """The department classifier's probabilities re-weighted by the explicit evidence, as the router does."""
-    return np.array([[combine_department(dict(zip(classes, row, strict=True)), ev).get(c, 0.0) for c in classes]
-                     for row, ev in zip(raw, evidence, strict=True)])
+def department_probabilities(model: RoutingModel, raw: np.ndarray, evidence: list[Any]) -> np.ndarray:
+    """The department decision as the router makes it, one column per ``model.department_ids``."""
+    ids = model.department_ids
+    rows = [department_distribution(model, row, ev) for row, ev in zip(raw, evidence, strict=True)]
+    return np.array([[d.get(c, 0.0) for c in ids] for d in rows])
 
 
 def _label_index(classes: list[str], labels: Any) -> np.ndarray:
@@ -82,14 +83,18 @@ def held_out_metrics(model: RoutingModel, docs: list[list[str]], vecs: np.ndarra
     that decision is right, per decision and for both together, with coverage/precision curves."""
     p_topic = model.topic.predict_proba(docs, vecs)
     p_dep_raw = model.department.predict_proba(docs, vecs)
-    p_dep = department_probabilities(model.department.classes_, p_dep_raw, evidence)
+    p_dep = department_probabilities(model, p_dep_raw, evidence)
+    units = getattr(model, "district_units", ())
+    dep_ids = model.department_ids
     metrics = {
         "topic": evaluate(p_topic, list(topics), model.topic.classes_),
-        "department_classifier_only": evaluate(p_dep_raw, list(deps), model.department.classes_),
-        "department": evaluate(p_dep, list(deps), model.department.classes_),
+        # the classifier's own answer, district governments as one class, before any evidence
+        "department_classifier_only": evaluate(p_dep_raw, [department_label(d, units) for d in deps],
+                                               model.department.classes_),
+        "department": evaluate(p_dep, list(deps), dep_ids),
     }
     topic_right = p_topic.argmax(1) == _label_index(model.topic.classes_, topics)
-    dep_right = p_dep.argmax(1) == _label_index(model.department.classes_, deps)
+    dep_right = p_dep.argmax(1) == _label_index(dep_ids, deps)
     both_right = topic_right & dep_right
     topic_auto, dep_auto = p_topic.max(1) >= thresholds["topic"], p_dep.max(1) >= thresholds["department"]
     both_auto = topic_auto & dep_auto
@@ -139,6 +144,8 @@ def train_router(db: Database, pipeline: TextPipeline, out_dir: Path, config: Tr
     docs = [pipeline.segmenter.tokens(t) for t in texts]
     topics = np.array([x[2] for x in items])
     deps = np.array([x[3] for x in items])
+    units = tuple(d.id for d in pipeline.taxonomy.departments if d.level == "district")
+    dep_labels = np.array([department_label(d, units) for d in deps])
     dense = config.dense_weight > 0 and vectors is not None
     vecs = vectors([x[0] for x in items], texts) if dense else None
     log(f"{len(items)} labelled suggestions, {len(set(topics))} topics, {len(set(deps))} departments"
@@ -151,17 +158,18 @@ def train_router(db: Database, pipeline: TextPipeline, out_dir: Path, config: Tr
         return model.fit_out_of_fold([docs[i] for i in rows], list(labels[rows]),
                                      None if vecs is None else vecs[rows])
 
-    (held_topic, oof_topic), (held_dep, oof_dep_raw) = fit(tr, topics), fit(tr, deps)
+    (held_topic, oof_topic), (held_dep, oof_dep_raw) = fit(tr, topics), fit(tr, dep_labels)
     signals = DepartmentSignals(pipeline.taxonomy, pipeline.segmenter)
-    evidence = [signals.evidence(texts[i], docs[i]) for i in range(len(items))]
+    evidence = [signals.evidence(texts[i], docs[i], items[i][5]) for i in range(len(items))]
+    model = RoutingModel(held_topic, held_dep, embedding if dense else None, units)
     # Thresholds from the training part's out-of-fold probabilities, so the held-out figures below measure
     # them honestly instead of being the figures they were tuned to.
-    oof_dep = department_probabilities(held_dep.classes_, oof_dep_raw, [evidence[i] for i in tr])
+    oof_dep = department_probabilities(model, oof_dep_raw, [evidence[i] for i in tr])
     thresholds = choose_thresholds(oof_topic, _label_index(held_topic.classes_, topics[tr]), oof_dep,
-                                   _label_index(held_dep.classes_, deps[tr]), config.target_precision)
+                                   _label_index(model.department_ids, deps[tr]), config.target_precision)
     te_docs, te_vecs, te_ev = [docs[i] for i in te], None if vecs is None else vecs[te], [evidence[i] for i in te]
-    metrics = held_out_metrics(RoutingModel(held_topic, held_dep), te_docs, te_vecs, te_ev, topics[te], deps[te],
-                               thresholds, config.target_precision)
+    metrics = held_out_metrics(model, te_docs, te_vecs, te_ev, topics[te], deps[te], thresholds,
+                               config.target_precision)
     review = metrics["review"]
     log(f"held-out ({len(te)} items) topic macro-F1 {metrics['topic']['macro_f1']:.3f}, department accuracy "
         f"{metrics['department']['accuracy']:.3f} (classifier alone "
@@ -171,7 +179,6 @@ def train_router(db: Database, pipeline: TextPipeline, out_dir: Path, config: Tr
         log(f"{name} on held-out items, " + format_curve(review["coverage_curve"][name]))
     # The shipped model is the one measured: it never saw the held-out part, so the next retraining can compare
     # itself with this one on the same unseen items.
-    model = RoutingModel(held_topic, held_dep, embedding if dense else None)
     if previous is not None:
         old_model, old_thresholds = previous
         old_metrics = held_out_metrics(old_model, te_docs, te_vecs if old_model.embedding else None, te_ev,
@@ -193,7 +200,7 @@ def train_router(db: Database, pipeline: TextPipeline, out_dir: Path, config: Tr
     manifest = {
         "kind": "routing",
         "name": "routing",
-        "labels": {"topic": model.topic.classes_, "department": model.department.classes_},
+        "labels": {"topic": model.topic.classes_, "department": model.department_ids},
         "training": {"config": vars(config), "source": "database", "rows": len(items),
                      "corpus_sha256": corpus_checksum(texts, [f"{t}|{d}" for t, d in zip(topics, deps,
                                                                                            strict=True)])},

@@ -14,12 +14,10 @@ from nlp_service.domain.records import item_text
 from nlp_service.index.store import IndexStore
 from nlp_service.issues.adoption import adoption_stats, check_grouping
 from nlp_service.issues.clusters import LOCK, assignments
-from nlp_service.issues.duplicates import find_groups
-from nlp_service.issues.events import HEAT, LINKAGE, NEIGHBOURS, Message, build_events
+from nlp_service.issues.events import HEAT, LINKAGE, NEIGHBOURS, Message, build_events, same_issue_groups
 from nlp_service.issues.items import load_items
 from nlp_service.issues.report import build_report
 from nlp_service.pairs.judge import PairJudge
-from nlp_service.search.similar import DUPLICATE_THRESHOLD
 from nlp_service.storage.db import Database
 from nlp_service.storage.models import PairJudgement, Suggestion
 from nlp_service.storage.query import in_period
@@ -104,18 +102,31 @@ class IssueService:
 
     def duplicate_groups(self, threshold: float | None = None, k: int = 10, who: Principal = SYSTEM
                          ) -> dict[str, Any]:
-        """Groups of suggestions that raise the same issue, over the whole corpus."""
-        threshold = DUPLICATE_THRESHOLD if threshold is None else threshold
-        groups = find_groups(self.indexes().vectors["suggestion"], threshold, k)
+        """Groups of suggestions that raise the same issue, over the whole corpus: the same pair decision as
+        the duplicate flag on similar items, with every pair in a group at or above ``threshold`` (default the
+        pair model's) and no pair staff said differs."""
+        store, judge = self.indexes(), self.judge()
         with self.db.session() as s:
-            rows = {i: s.get(Suggestion, i) for g in groups for i in g.ids}
-            out = []
-            for g in groups:
-                # an item deleted since the index was read drops out; a group left with one item is no group
-                ids = [i for i in g.ids if rows[i] is not None]
-                if len(ids) >= 2:
-                    out.append({"size": len(ids), "max_score": g.max_score, "min_score": g.min_score, "ids": ids,
-                                "items": [{"id": i, "external_id": rows[i].external_id, "title": rows[i].title,
-                                           "dup_group": rows[i].dup_group} for i in ids]})
-        return {"threshold": threshold, "k": k, "n_groups": len(out), "n_items": sum(g["size"] for g in out),
-                "groups": redact(out, who)}
+            rows = s.execute(select(Suggestion.id, Suggestion.title, Suggestion.body, Suggestion.external_id,
+                                    Suggestion.dup_group)).all()
+            excluded = not_same_pairs(s)
+        vectors, keywords = store.vectors["suggestion"], store.keywords["suggestion"]
+        kept, sides = [], []
+        for row in rows:
+            vec = vectors.vector(row.id)
+            if vec is not None:  # not indexed yet: the next sync adds it
+                kept.append(row)
+                text = store.clean(item_text(row.title, row.body))
+                sides.append(judge.side(text, keywords.terms_of(row.id), vec))
+        threshold = judge.threshold if threshold is None else threshold
+        groups, probs = same_issue_groups(sides, [r.id for r in kept], judge, excluded, threshold, "complete", k)
+        out = []
+        for g in groups:
+            inside = [probs[(a, b)] for i, a in enumerate(g) for b in g[i + 1:]]
+            out.append({"size": len(g), "max_probability": round(max(inside), 4),
+                        "min_probability": round(min(inside), 4), "ids": [kept[r].id for r in g],
+                        "items": [{"id": kept[r].id, "external_id": kept[r].external_id, "title": kept[r].title,
+                                   "dup_group": kept[r].dup_group} for r in g]})
+        out.sort(key=lambda g: (-g["size"], -g["max_probability"], g["ids"][0]))
+        return {"threshold": round(threshold, 4), "k": k, "decision": "pair model, complete linkage",
+                "n_groups": len(out), "n_items": sum(g["size"] for g in out), "groups": redact(out, who)}

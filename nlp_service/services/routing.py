@@ -29,10 +29,10 @@ class RoutingService:
         self.model_dir, self.config_path, self.on_trained = model_dir, config_path, on_trained
         self.vectors, self.embedding = vectors, embedding
 
-    def route(self, text: str) -> dict[str, Any]:
+    def route(self, text: str, place: str | None = None) -> dict[str, Any]:
         router = self.router()
         doc = self.analyzer.analyze(text, vector=router.model.embedding is not None, entities=False)
-        return router.route(doc)
+        return router.route(doc, place=place)
 
     def train(self, log: Callable[[str], None] = print, config: Any = None, force: bool = False) -> dict[str, Any]:
         """Topic + department models from the database (imported labels and staff corrections and acceptances;

@@ -38,7 +38,7 @@ class SuggestionService:
         if who.role == Role.submitter:
             rec = rec.model_copy(update={"submitter": who.name, "topic": None, "department": None})
         doc = self.analyzer.analyze(rec.text)  # cleaned, segmented, tagged and embedded once
-        routed = self.router().route(doc)
+        routed = self.router().route(doc, place=rec.place)
         store = self.indexes()
         with self.db.session() as s:
             known = rec.external_id and repo.find_by_external_ids(s, [rec.external_id])
