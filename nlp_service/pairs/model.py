@@ -36,9 +36,9 @@ class PairHead:
 
     @classmethod
     def fit(cls, x: np.ndarray, y: np.ndarray, x_val: np.ndarray, y_val: np.ndarray, iterations: int = 300,
-            learning_rate: float = 0.05, seed: int = 13) -> PairHead:
+            learning_rate: float = 0.05, seed: int = 13, weight: np.ndarray | None = None) -> PairHead:
         trees = HistGradientBoostingClassifier(max_iter=iterations, learning_rate=learning_rate,
-                                               random_state=seed).fit(x, y)
+                                               random_state=seed).fit(x, y, sample_weight=weight)
         raw = trees.predict_proba(x_val)[:, 1]
         calibration = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y_val)
         return cls(trees, calibration)

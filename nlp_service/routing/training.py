@@ -116,15 +116,15 @@ def held_out_metrics(model: RoutingModel, docs: list[list[str]], vecs: np.ndarra
 
 def describe_review(review: dict[str, Any]) -> str:
     """One line for the training log and the CLI: what the thresholds do on held-out items."""
-    def part(name: str, key: str) -> str:
+    def part(key: str) -> str:
         r = review[key]
         prec = "n/a" if r["precision"] is None else f"{r['precision']:.3f}"
-        return f"{name} {r['coverage']:.0%} at precision {prec}"
+        return f"{key} {r['coverage']:.0%} at precision {prec}"
 
     t = review["thresholds"]
     return (f"review thresholds topic {t['topic']:.3f}, department {t['department']:.3f}; decided without a "
-            f"person on held-out items: {part('topic', 'topic')}, {part('department', 'department')}, "
-            f"{part('both', 'both')} (joint accuracy of all items {review['joint_accuracy']:.3f})")
+            f"person on held-out items: {part('topic')}, {part('department')}, {part('both')} (joint accuracy "
+            f"of all items {review['joint_accuracy']:.3f})")
 
 
 def train_router(db: Database, pipeline: TextPipeline, out_dir: Path, config: TrainConfig | None = None,

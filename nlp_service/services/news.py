@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from nlp_service.access.roles import SYSTEM, Principal
+from nlp_service.access.views import redact
 from nlp_service.classify.model import TextClassifier
 from nlp_service.domain.records import MAX_TEXT_CHARS, NEWS_PAGE_FACTOR, check_length, item_text
 from nlp_service.errors import BadInputError, ConflictError, NotFoundError
@@ -16,7 +17,7 @@ from nlp_service.index.store import IndexStore
 from nlp_service.news.links import LINK_THRESHOLD, NewsQuery, link_candidates
 from nlp_service.news.page import extract_news
 from nlp_service.storage.db import Database
-from nlp_service.storage.models import News, NewsLink
+from nlp_service.storage.models import News, NewsLink, Suggestion
 from nlp_service.storage.repository import audit
 from nlp_service.text.document import Analyzer
 from nlp_service.text.figures import extract_figures
@@ -56,14 +57,18 @@ class NewsService:
             cands = link_candidates(s, store, NewsQuery(doc, published))
             links = [c for c in cands if c["score"] >= self.threshold][:5]
             for link in links:
-                s.add(NewsLink(news_id=row.id, suggestion_id=link["suggestion_id"], score=link["score"],
-                               evidence=link["evidence"], gold=False, confirmed=None))
+                stored = NewsLink(news_id=row.id, suggestion_id=link["suggestion_id"], score=link["score"],
+                                  evidence=link["evidence"], gold=False, confirmed=None)
+                s.add(stored)
+                s.flush()
+                suggestion = s.get(Suggestion, link["suggestion_id"])
+                link.update(link_id=stored.id, title=suggestion.title if suggestion else None)  # to confirm it
             audit(s, who.name, "ingest", "news", row.id, links=len(links), topic=topic.label)
             news_id = row.id
         store.publish("news", [news_id], [doc])
         return {"id": news_id, "title": page.title, "published": page.published, "source": page.source,
                 "editor": page.editor, "topic": {"id": topic.label, "probability": round(topic.probability, 4)},
-                "keywords": keywords, "entities": entities, "figures": figures, "links": links}
+                "keywords": keywords, "entities": entities, "figures": figures, "links": redact(links, who)}
 
     def confirm(self, link_id: int, confirmed: bool, who: Principal) -> dict[str, Any]:
         with self.db.session() as s:

@@ -62,6 +62,11 @@ def _width_table() -> dict[int, str]:
     return table
 
 
+# Where a block ends the line ends: a page's <nav> run into its <h1> made one "title" of both.
+_BLOCK_END = re.compile(r"<(?:br|/(?:p|div|li|tr|td|th|h[1-6]|nav|header|footer|section|article|aside|ul|ol|dd|"
+                        r"dt|table|blockquote|title|figcaption))\b[^>]*>", re.I)
+
+
 def strip_html(text: str) -> str:
     """Remove markup, entities and stray tag fragments, keeping block breaks as newlines."""
     for _ in range(3):
@@ -71,7 +76,7 @@ def strip_html(text: str) -> str:
         text = unescaped
     text = _SCRIPT_STYLE.sub(" ", text)
     text = _COMMENT.sub(" ", text)
-    text = re.sub(r"<(?:br|/p|/div|/li|/tr|/h[1-6])\b[^>]*>", "\n", text, flags=re.I)
+    text = _BLOCK_END.sub("\n", text)
     text = _TAG.sub("", text)
     return _TAG_FRAGMENT.sub("", text)
 

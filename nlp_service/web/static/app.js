@@ -221,6 +221,68 @@
     if (view === "hot") loadHotIssues();
   }
 
+  // --- 新闻核验 -----------------------------------------------------------------------------------------
+  const FIGURE_KINDS = { submitted: "收到建议", adopted: "采纳", implemented: "落实", written_into_plan: "写入规划",
+    replied: "答复" };
+  const QUALIFIERS = { exact: "", about: "约", nearly: "近", more_than: "超过" };
+  const figureName = (k) => (String(k).startsWith("rate:") ? "比率" : FIGURE_KINDS[k] || k);
+
+  function linkActions(link) {
+    const done = el("span", { class: "done" });
+    const answer = (confirmed) => async () => {
+      try {
+        await api("POST", `v1/news-links/${link.link_id}/confirm`, { confirmed });
+        replace(done, confirmed ? "已确认" : "已否认");
+      } catch (e) {
+        notice(e.message || String(e), "error");
+      }
+    };
+    return el("div", { class: "row" },
+      el("button", { type: "button", class: "secondary", "data-action": "confirm", onclick: answer(true) }, "确认关联"),
+      el("button", { type: "button", class: "secondary", "data-action": "reject", onclick: answer(false) }, "否认"),
+      done);
+  }
+
+  function renderNews(out) {
+    const figures = out.figures || [];
+    const links = out.links || [];
+    return el("div", { class: "card", id: "news-card", "data-id": out.id },
+      el("h2", { id: "news-title" }, out.title || "（未识别标题）"),
+      el("div", { class: "meta" },
+        el("span", {}, `发布：${out.published || "未识别"}`),
+        el("span", {}, `来源：${out.source || "未识别"}`),
+        out.editor ? el("span", {}, `编辑：${out.editor}`) : null,
+        el("span", {}, `主题：${topicName(out.topic.id)}（${pct(out.topic.probability)}）`)),
+      el("h3", {}, "报道的办理数字"),
+      figures.length ? el("ul", { class: "plain", id: "news-figures" }, figures.map((f) =>
+        el("li", {}, `${figureName(f.kind)} ${QUALIFIERS[f.qualifier] || ""}${f.value}：${f.text}`))) :
+        el("p", { class: "empty" }, "未发现建议办理相关的数字。"),
+      el("h3", {}, "可能报道的建议"),
+      links.length ? el("ul", { class: "list", id: "news-links" }, links.map((l) => {
+        const ev = l.evidence || {};
+        return el("li", { "data-id": l.suggestion_id },
+          el("div", { class: "item-title" }, `#${l.suggestion_id} ${l.title || ""}`),
+          el("div", { class: "reason" }, `相似度 ${pct(l.score)}`,
+            ev.shared_names && ev.shared_names.length ? `；共同地名/单位：${ev.shared_names.join("、")}` : "",
+            ev.shared_keywords && ev.shared_keywords.length ? `；共同关键词：${ev.shared_keywords.slice(0, 6).join("、")}` : "",
+            ev.outcome_words ? "；含办理结果用语" : ""),
+          linkActions(l));
+      })) : el("p", { class: "empty", id: "news-links" }, "没有足够相似的建议。"));
+  }
+
+  async function submitNews(ev) {
+    ev.preventDefault();
+    const result = $("news-result");
+    const page = $("news-page").value;
+    if (!page.trim()) return replace(result, errorBox("请粘贴新闻内容。"));
+    replace(result, loading("解析中…"));
+    try {
+      replace(result, renderNews(await api("POST", "v1/news", { page })));
+    } catch (e) {
+      replace(result, errorBox(e));
+    }
+  }
+
   // --- accept / correct, shared by the desk and the review queue ----------------------------------------
   function reviewActions(id, predicted, onDone) {
     const status = el("span", { class: "done", role: "status" });
@@ -668,6 +730,8 @@
     $("review-refresh").addEventListener("click", () => loadReview());
     $("clusters-refresh").addEventListener("click", loadClusters);
     $("hot-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadHotIssues(); });
+    $("news-form").addEventListener("submit", submitNews);
+    $("news-form").addEventListener("reset", () => replace($("news-result")));
 
     const saved = localStorage.getItem(KEY_STORE);
     if (saved) start(saved);
