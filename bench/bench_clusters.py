@@ -29,10 +29,9 @@ from sqlalchemy.orm import Session
 
 from nlp_service.errors import ModelNotReadyError
 from nlp_service.issues.clusters import recompute
-from nlp_service.issues.duplicates import candidate_pairs, find_groups
+from nlp_service.issues.duplicates import DUPLICATE_THRESHOLD, candidate_pairs, find_groups
 from nlp_service.issues.kmeans import choose_k, fresh_centroids, refine, unit_rows
 from nlp_service.issues.report import build_report
-from nlp_service.search.similar import DUPLICATE_THRESHOLD
 from nlp_service.service import Service
 from nlp_service.storage.models import Suggestion
 

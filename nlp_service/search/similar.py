@@ -15,11 +15,6 @@ from nlp_service.storage.repository import not_same_pairs
 from nlp_service.text.document import Document
 from nlp_service.text.keywords import tfidf_keywords
 
-# The cosine the corpus-wide duplicate groups (issues/duplicates.py) still join at. The flag on similar items is
-# the pair decision's (pairs/), not this: e5 cosines sit in a narrow band (LCQMC positives average 0.98,
-# negatives 0.94) and at 0.94 LCQMC precision was 0.63.
-DUPLICATE_THRESHOLD = 0.94
-
 
 @dataclass(frozen=True)
 class Query:
