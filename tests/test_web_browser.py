@@ -5,6 +5,7 @@ Skips when /usr/bin/chromium or the playwright package is absent (CI installs ch
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 import threading
@@ -236,3 +237,20 @@ def test_news_desk_extracts_links_and_confirms(page, keys, service, monkeypatch)
     with service.db.session() as s:
         stored = s.query(NewsLink).filter_by(suggestion_id=sid).one()
         assert stored.confirmed is True
+
+
+def test_reports_tab_builds_and_downloads_a_report(page, keys):
+    login(page, keys["staff"])
+    page.get_by_role("tab", name="分析报告").click()
+    page.fill("#report-since", "2024-01-01")
+    page.fill("#report-until", "2024-12-31")
+    page.select_option("#report-format", "json")
+    page.get_by_role("button", name="生成报告").click()
+    expect(page.locator("#report-stage")).not_to_have_text("排队中…")
+    link = page.locator("#report-download")
+    expect(link).to_be_visible(timeout=300_000)  # a whole report on a busy CI box
+    expect(page.locator("#report-stage")).to_contain_text("100.0%")
+    with page.expect_download() as download:
+        link.click()
+    data = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert data["period"]["since"] == "2024-01-01" and data["volume"]["count"] > 0 and "hot_issues" in data

@@ -221,6 +221,52 @@
     if (view === "hot") loadHotIssues();
   }
 
+  // --- 分析报告 -----------------------------------------------------------------------------------------
+  const REPORT_STAGES = { items: "读取建议", volume: "数量趋势", distribution: "主题与部门", clusters: "议题聚类",
+    emerging: "新兴问题", hot_issues: "热点问题", duplicates: "重复建议", adoption: "采纳与落实",
+    reply_times: "答复时效", news: "新闻报道", render: "生成文件", done: "完成" };
+
+  async function downloadLink(job, fmt) {
+    const resp = await fetch(`v1/reports/${job.job_id}/file`, { headers: { "X-API-Key": state.key } });
+    if (!resp.ok) throw new ApiError(resp.status, `下载失败（${resp.status}）`);
+    const url = URL.createObjectURL(await resp.blob());
+    return el("p", {},
+      el("a", { href: url, download: job.file, id: "report-download", class: "button" }, `下载报告（${job.file}）`),
+      fmt === "html" ? el("a", { href: url, target: "_blank", rel: "noopener", id: "report-preview" }, " 在新窗口预览") : null);
+  }
+
+  async function submitReport(ev) {
+    ev.preventDefault();
+    const result = $("report-result");
+    const fmt = $("report-format").value;
+    const bar = el("progress", { id: "report-progress", max: "1", value: "0" });
+    const stage = el("span", { id: "report-stage" }, "排队中…");
+    replace(result, el("div", { class: "card" }, bar, " ", stage));
+    try {
+      const { job_id } = await api("POST", "v1/reports",
+        { since: $("report-since").value, until: $("report-until").value, format: fmt });
+      for (;;) {
+        const job = await api("GET", `v1/reports/${job_id}`);
+        bar.value = job.progress;
+        replace(stage, `${REPORT_STAGES[job.stage] || job.stage || "排队中"} · ${pct(job.progress)}`);
+        if (job.status === "failed") throw new ApiError(500, `报告生成失败：${job.error || "未知原因"}`);
+        if (job.status === "done") {
+          append(result.firstChild, [await downloadLink(job, fmt)]);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    } catch (e) {
+      append(result, [errorBox(e)]);
+    }
+  }
+
+  function defaultReportPeriod() {
+    const y = new Date().getFullYear() - 1;
+    if (!$("report-since").value) $("report-since").value = `${y}-01-01`;
+    if (!$("report-until").value) $("report-until").value = `${y}-12-31`;
+  }
+
   // --- 新闻核验 -----------------------------------------------------------------------------------------
   const FIGURE_KINDS = { submitted: "收到建议", adopted: "采纳", implemented: "落实", written_into_plan: "写入规划",
     replied: "答复" };
@@ -731,6 +777,8 @@
     $("clusters-refresh").addEventListener("click", loadClusters);
     $("hot-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadHotIssues(); });
     $("news-form").addEventListener("submit", submitNews);
+    $("report-form").addEventListener("submit", submitReport);
+    defaultReportPeriod();
     $("news-form").addEventListener("reset", () => replace($("news-result")));
 
     const saved = localStorage.getItem(KEY_STORE);
